@@ -1,0 +1,177 @@
+"""Rules and error messages shared by both cores.
+
+Both cores (the compiled ``_jump`` and the pure-Python ``stable``) call into
+this module for everything that is *not* on the hot path: building error
+messages, resolving ``threads`` and classifying a buffer's format.  Keeping it
+in one place is what makes the two cores raise the same exceptions with the
+same words.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import NoReturn
+
+#: Largest accepted bucket count.  The paper's function returns an ``int32_t``
+#: and its loop compares ``j`` against it, so 2**31-1 is the natural bound; it
+#: is also the largest value Java's ``int`` and Go's ``int32`` callers can pass.
+MAX_BUCKETS = 2**31 - 1
+
+#: Integer keys are accepted in ``[KEY_MIN, KEY_LIMIT)``: every int64 and every
+#: uint64.  Negative keys are used as their two's complement.
+KEY_MIN = -(2**63)
+KEY_LIMIT = 2**64
+
+#: A batch on an array is split across threads only in chunks of at least this
+#: many keys; below it the cost of starting a thread (~50 us) outweighs the work.
+MIN_KEYS_PER_THREAD = 1 << 16
+
+_NATIVE_BIG = sys.byteorder == "big"
+_BIG_ENDIAN_PREFIX = {"@": _NATIVE_BIG, "=": _NATIVE_BIG, "<": False, ">": True, "!": True}
+
+_KEY_KINDS = "an int, str, bytes, bytearray or memoryview"
+
+#: Buffer format letters (after the byte-order prefix) that hold integers.
+INT_FORMATS = frozenset("bBhHiIlLqQnN")
+_REJECTED_FORMATS = {
+    "?": "bool",
+    "e": "float",
+    "f": "float",
+    "d": "float",
+    "g": "float",
+    "F": "complex",
+    "D": "complex",
+    "G": "complex",
+    "Zf": "complex",
+    "Zd": "complex",
+    "Zg": "complex",
+}
+
+
+def _prefix(index: int) -> str:
+    return "" if index < 0 else f"keys[{index}]: "
+
+
+def _show_int(value: int) -> str:
+    # str() of an int above 4300 digits raises its own ValueError on modern
+    # Pythons, so very large values are described by their size instead.
+    if value.bit_length() > 256:
+        sign = "-" if value < 0 else ""
+        return f"{sign}<an int of {value.bit_length()} bits>"
+    return str(value)
+
+
+def raise_key_type(key: object, index: int = -1) -> NoReturn:
+    raise TypeError(
+        f"{_prefix(index)}key must be {_KEY_KINDS}, got {type(key).__name__}"
+    )
+
+
+def raise_key_range(key: int, index: int = -1) -> NoReturn:
+    raise ValueError(
+        f"{_prefix(index)}key must be an int in [-2**63, 2**64), got {_show_int(key)}"
+    )
+
+
+def raise_key_empty(key: object, index: int = -1) -> NoReturn:
+    raise ValueError(
+        f"{_prefix(index)}key must not be empty, got an empty {type(key).__name__}"
+    )
+
+
+def raise_key_encoding(exc: UnicodeEncodeError, index: int = -1) -> NoReturn:
+    raise ValueError(
+        f"{_prefix(index)}key str must be encodable as UTF-8, got one with "
+        f"{exc.reason} at position {exc.start}"
+    ) from exc
+
+
+def check_buckets(num_buckets: object) -> int:
+    """Return ``num_buckets`` as an int, or raise TypeError/ValueError."""
+    if isinstance(num_buckets, bool) or not hasattr(type(num_buckets), "__index__"):
+        raise TypeError(f"num_buckets must be an int, got {type(num_buckets).__name__}")
+    value = num_buckets.__index__()  # type: ignore[attr-defined]
+    if not 1 <= value <= MAX_BUCKETS:
+        raise ValueError(f"num_buckets must be in [1, 2**31-1], got {_show_int(value)}")
+    return int(value)
+
+
+def resolve_threads(threads: object) -> int:
+    """Return the number of threads a batch may use (>= 1)."""
+    if threads is None:
+        return available_cpus()
+    if isinstance(threads, bool) or not hasattr(type(threads), "__index__"):
+        raise TypeError(
+            f"threads must be None or an int >= 1, got {type(threads).__name__}"
+        )
+    value = int(threads.__index__())  # type: ignore[attr-defined]
+    if value < 1:
+        raise ValueError(f"threads must be None or an int >= 1, got {_show_int(value)}")
+    return value
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    process_cpu_count = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if process_cpu_count is not None:
+        count = process_cpu_count()
+    elif hasattr(os, "sched_getaffinity"):
+        count = len(os.sched_getaffinity(0))
+    else:
+        count = os.cpu_count()
+    return max(1, count or 1)
+
+
+def check_not_single_key(keys: object) -> None:
+    """A str/bytes/bytearray passed as ``keys`` is one key, not a batch."""
+    if isinstance(keys, (str, bytes, bytearray)):
+        raise TypeError(
+            f"keys must be a collection of keys, got a single {type(keys).__name__}; "
+            "use jump_hash() for one key, or wrap it in a list"
+        )
+
+
+def raise_keys_not_iterable(keys: object) -> NoReturn:
+    raise TypeError(
+        "keys must be an iterable of keys or an array of integers, "
+        f"got {type(keys).__name__}"
+    )
+
+
+def classify_format(fmt: str, itemsize: int) -> tuple[bool, bool] | None:
+    """Classify a buffer's struct format.
+
+    Returns ``(signed, big_endian)`` for an integer format, ``None`` for a
+    format whose elements are handled one by one like any other sequence
+    (object arrays, NumPy string arrays), and raises TypeError for float,
+    complex and bool arrays.
+    """
+    big_endian = _BIG_ENDIAN_PREFIX.get(fmt[:1])
+    if big_endian is None:
+        big_endian = _NATIVE_BIG
+    else:
+        fmt = fmt[1:]
+    if fmt in INT_FORMATS:
+        if itemsize not in (1, 2, 4, 8):
+            raise TypeError(
+                f"keys array must hold 1, 2, 4 or 8-byte integers, got {itemsize}-byte"
+            )
+        return fmt.islower(), big_endian
+    kind = _REJECTED_FORMATS.get(fmt)
+    if kind is not None:
+        raise TypeError(
+            f"keys array must hold integers, got {kind} (buffer format {fmt!r})"
+        )
+    return None
+
+
+def raise_data_type(data: object) -> NoReturn:
+    raise TypeError(f"data must be a bytes-like object, got {type(data).__name__}")
+
+
+def raise_keys_ndim(ndim: int) -> NoReturn:
+    raise TypeError(
+        "keys array must have 1 dimension (NumPy arrays: 1 or more), "
+        f"got {ndim} dimensions"
+    )

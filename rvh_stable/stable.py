@@ -1,0 +1,260 @@
+"""Pure-Python core of rvh_stable: the readable specification.
+
+This module is the twin of the compiled ``rvh_stable._jump``: same names, same
+results, same exceptions.  It is used when the extension is missing, or when
+``RVH_STABLE_NO_EXTENSIONS=1`` is set, and it is the reference the tests hold
+the compiled core to.
+
+How a key becomes the 64-bit integer the algorithm is fed (``hash_key``):
+
+* ``int`` in ``[-2**63, 2**64)``: the value modulo 2**64 (two's complement for
+  negatives, like Java's ``long`` and Go's ``uint64(int64(k))``).
+* ``str``: XXH64, seed 0, of its UTF-8 encoding.
+* ``bytes``, ``bytearray``, ``memoryview``: XXH64, seed 0, of the bytes.
+
+Python's built-in ``hash()`` is never used: it is randomized per process for
+``str`` and ``bytes``, so it would send the same key to different buckets in
+different processes.
+"""
+
+from __future__ import annotations
+
+import operator
+import struct
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from . import _rules
+
+__all__ = ["IMPLEMENTATION", "MAX_BUCKETS", "hash_key", "jump_hash", "jump_hash_many", "xxh64"]
+
+IMPLEMENTATION = "python"
+MAX_BUCKETS = _rules.MAX_BUCKETS
+
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+_KEY_MIN = _rules.KEY_MIN
+_KEY_LIMIT = _rules.KEY_LIMIT
+
+# --- XXH64 (Yann Collet's published algorithm), seed 0 -----------------------
+
+_P1 = 0x9E3779B185EBCA87
+_P2 = 0xC2B2AE3D27D4EB4F
+_P3 = 0x165667B19E3779F9
+_P4 = 0x85EBCA77C2B2AE63
+_P5 = 0x27D4EB2F165667C5
+_unpack_stripe = struct.Struct("<4Q").unpack_from
+_unpack_u64 = struct.Struct("<Q").unpack_from
+_unpack_u32 = struct.Struct("<I").unpack_from
+
+
+def _round(acc: int, lane: int) -> int:
+    acc = (acc + lane * _P2) & _MASK64
+    acc = ((acc << 31) | (acc >> 33)) & _MASK64
+    return (acc * _P1) & _MASK64
+
+
+def xxh64(data: bytes) -> int:
+    """xxh64(data) -> int
+
+    XXH64 with seed 0 of ``data``, as an unsigned 64-bit integer in
+    ``[0, 2**64)``; equal to ``xxhash.xxh64_intdigest(data)``.
+    """
+    if not isinstance(data, bytes):
+        try:
+            data = memoryview(data).tobytes()
+        except TypeError:
+            _rules.raise_data_type(data)
+    size = len(data)
+    pos = 0
+    if size >= 32:
+        v1 = (_P1 + _P2) & _MASK64
+        v2 = _P2
+        v3 = 0
+        v4 = (-_P1) & _MASK64
+        while pos <= size - 32:
+            a, b, c, d = _unpack_stripe(data, pos)
+            v1 = _round(v1, a)
+            v2 = _round(v2, b)
+            v3 = _round(v3, c)
+            v4 = _round(v4, d)
+            pos += 32
+        h = (
+            ((v1 << 1) | (v1 >> 63))
+            + ((v2 << 7) | (v2 >> 57))
+            + ((v3 << 12) | (v3 >> 52))
+            + ((v4 << 18) | (v4 >> 46))
+        ) & _MASK64
+        for v in (v1, v2, v3, v4):
+            h = ((h ^ _round(0, v)) * _P1 + _P4) & _MASK64
+    else:
+        h = _P5
+    h = (h + size) & _MASK64
+    while pos + 8 <= size:
+        h ^= _round(0, _unpack_u64(data, pos)[0])
+        h = ((((h << 27) | (h >> 37)) & _MASK64) * _P1 + _P4) & _MASK64
+        pos += 8
+    if pos + 4 <= size:
+        h ^= (_unpack_u32(data, pos)[0] * _P1) & _MASK64
+        h = ((((h << 23) | (h >> 41)) & _MASK64) * _P2 + _P3) & _MASK64
+        pos += 4
+    while pos < size:
+        h ^= (data[pos] * _P5) & _MASK64
+        h = ((((h << 11) | (h >> 53)) & _MASK64) * _P1) & _MASK64
+        pos += 1
+    h ^= h >> 33
+    h = (h * _P2) & _MASK64
+    h ^= h >> 29
+    h = (h * _P3) & _MASK64
+    h ^= h >> 32
+    return h
+
+
+# --- key -> uint64 ------------------------------------------------------------
+
+
+def _bytes_key(data: bytes, key: object, index: int) -> int:
+    if not data:
+        _rules.raise_key_empty(key, index)
+    return xxh64(data)
+
+
+def _key_to_u64(key: object, index: int = -1) -> int:
+    """The uint64 fed to the jump loop; ``index`` >= 0 names a batch element."""
+    kind = type(key)
+    if kind is int:
+        if _KEY_MIN <= key < _KEY_LIMIT:  # type: ignore[operator]
+            return key & _MASK64  # type: ignore[operator]
+        _rules.raise_key_range(key, index)  # type: ignore[arg-type]
+    if isinstance(key, str):
+        try:
+            data = key.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            _rules.raise_key_encoding(exc, index)
+        return _bytes_key(data, key, index)
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        return _bytes_key(bytes(key), key, index)
+    if isinstance(key, bool) or not hasattr(kind, "__index__"):
+        _rules.raise_key_type(key, index)
+    return _key_to_u64(operator.index(key), index)
+
+
+def hash_key(key: int | str | bytes | bytearray | memoryview) -> int:
+    """hash_key(key) -> int
+
+    The unsigned 64-bit integer, in ``[0, 2**64)``, that the jump loop is fed
+    for ``key``: an int modulo 2**64, or XXH64 (seed 0) of a string's UTF-8
+    bytes or of a bytes-like key.
+    """
+    return _key_to_u64(key)
+
+
+# --- the jump loop ------------------------------------------------------------
+
+
+def jump_hash(key: int | str | bytes | bytearray | memoryview, num_buckets: int) -> int:
+    """jump_hash(key, num_buckets) -> int
+
+    The bucket of ``key``, in ``[0, num_buckets)``, by Lamping and Veach's
+    Jump Consistent Hash.  ``num_buckets`` is an int in ``[1, 2**31-1]``.
+    """
+    if type(num_buckets) is not int or not 0 < num_buckets <= MAX_BUCKETS:
+        num_buckets = _rules.check_buckets(num_buckets)
+    if type(key) is int and 0 <= key < _KEY_LIMIT:
+        k = key
+    else:
+        k = _key_to_u64(key)
+    return _jump_u64(k, num_buckets)
+
+
+def _jump_u64(k: int, num_buckets: int) -> int:
+    # The paper's loop, step for step, on a uint64 held in a Python int.  The
+    # step must be computed as (b + 1) * (2**31 / double(d)) in IEEE double,
+    # in this order: the division rounds once, the product rounds again, and
+    # rare keys land on the other side of an integer if either rounding is
+    # skipped or merged (((b + 1) << 31) // d, or (b + 1) * 2**31 / d, both
+    # fail the adversarial vectors).  Python floats are IEEE doubles, and
+    # int * float and float / int convert the int exactly (it is < 2**53).
+    b = -1
+    j = 0
+    while j < num_buckets:
+        b = j
+        k = (k * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
+        j = int((b + 1) * (2147483648.0 / ((k >> 33) + 1)))
+    return b
+
+
+# --- batches ------------------------------------------------------------------
+
+_STRUCT_CODES = {1: "b", 2: "h", 4: "i", 8: "q"}
+
+
+def _numpy_array_type() -> Any:
+    numpy = sys.modules.get("numpy")
+    return None if numpy is None else numpy.ndarray
+
+
+def _int_buffer_values(keys: object, is_ndarray: bool) -> list[int] | None:
+    """The integers held by a buffer-protocol ``keys``, as uint64 values.
+
+    Returns None when ``keys`` is not an integer buffer and must be iterated
+    like any other sequence.
+    """
+    try:
+        view = memoryview(keys)  # type: ignore[arg-type]
+    except (TypeError, ValueError, BufferError):
+        return None
+    with view:
+        layout = _rules.classify_format(view.format, view.itemsize)
+        if layout is None:
+            return None
+        if view.ndim != 1 and not (is_ndarray and view.ndim >= 1):
+            _rules.raise_keys_ndim(view.ndim)
+        signed, big_endian = layout
+        code = _STRUCT_CODES[view.itemsize]
+        if not signed:
+            code = code.upper()
+        fmt = (">" if big_endian else "<") + code
+        # tobytes() lays the elements out in C order whatever the strides.
+        return [v & _MASK64 for (v,) in struct.iter_unpack(fmt, view.tobytes())]
+
+
+def _iter_batch(keys: object, n: int) -> list[int]:
+    try:
+        iterator = iter(keys)  # type: ignore[call-overload]
+    except TypeError:
+        _rules.raise_keys_not_iterable(keys)
+    return [_jump_u64(_key_to_u64(k, i), n) for i, k in enumerate(iterator)]
+
+
+def jump_hash_many(
+    keys: Iterable[int | str | bytes | bytearray | memoryview] | Any,
+    num_buckets: int,
+    *,
+    threads: int | None = 1,
+) -> Any:
+    """jump_hash_many(keys, num_buckets, *, threads=1) -> list[int] | numpy.ndarray
+
+    ``[jump_hash(k, num_buckets) for k in keys]``, for an iterable of keys or
+    an array of integers.  A NumPy array gives an int64 NumPy array of the
+    same shape.  This pure core validates ``threads`` but computes on one
+    thread: pure-Python arithmetic does not run in parallel under the GIL.
+    """
+    n = _rules.check_buckets(num_buckets)
+    _rules.resolve_threads(threads)
+    _rules.check_not_single_key(keys)
+    ndarray = _numpy_array_type()
+    is_ndarray = ndarray is not None and isinstance(keys, ndarray)
+    values = _int_buffer_values(keys, is_ndarray)
+    if values is not None:
+        result = [_jump_u64(k, n) for k in values]
+    elif is_ndarray:
+        if keys.ndim == 0:
+            _rules.raise_keys_ndim(0)
+        result = _iter_batch(keys.ravel(), n)
+    else:
+        return _iter_batch(keys, n)
+    if is_ndarray:
+        numpy = sys.modules["numpy"]
+        return numpy.array(result, dtype=numpy.int64).reshape(keys.shape)
+    return result
