@@ -1,0 +1,62 @@
+"""Every behaviour test gets both cores through the ``core`` fixture.
+
+The compiled core is imported directly, so when the extension did not build
+its half of the suite fails instead of quietly testing the pure core twice.
+The one exception is a deliberately pure install: with
+RVH_STABLE_NO_EXTENSIONS=1 in the environment the compiled half is skipped,
+with that reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+import os
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+PURE_ONLY = os.environ.get("RVH_STABLE_NO_EXTENSIONS", "") not in ("", "0")
+CORE_NAMES = ["cython", "python"]
+
+
+def load_core(name: str) -> ModuleType:
+    if name == "python":
+        return importlib.import_module("rvh_stable.stable")
+    if PURE_ONLY:
+        pytest.skip("RVH_STABLE_NO_EXTENSIONS=1: the compiled core is deliberately absent")
+    return importlib.import_module("rvh_stable._jump")
+
+
+@pytest.fixture(params=CORE_NAMES)
+def core(request: pytest.FixtureRequest) -> ModuleType:
+    """The compiled core (rvh_stable._jump) and the pure twin (rvh_stable.stable)."""
+    return load_core(request.param)
+
+
+@pytest.fixture(scope="session")
+def jump_rows() -> list[tuple[int, int, int, str]]:
+    with open(DATA / "jump_reference.csv", newline="") as f:
+        return [
+            (int(r["key"]), int(r["num_buckets"]), int(r["bucket"]), r["kind"])
+            for r in csv.DictReader(f)
+        ]
+
+
+@pytest.fixture(scope="session")
+def str_rows() -> list[dict[str, Any]]:
+    with open(DATA / "str_keys_xxh64.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def published_rows() -> list[tuple[int, int, int, str]]:
+    with open(DATA / "published_vectors.csv", newline="") as f:
+        return [
+            (int(r["key"]), int(r["num_buckets"]), int(r["bucket"]), r["source"])
+            for r in csv.DictReader(f)
+        ]

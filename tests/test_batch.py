@@ -1,0 +1,253 @@
+"""jump_hash_many: element i equals jump_hash(keys[i], n), for every kind of input."""
+
+from __future__ import annotations
+
+import array
+import random
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+INT_DTYPES = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]
+
+
+def one_by_one(core: ModuleType, keys: Any, n: int) -> list[int]:
+    return [core.jump_hash(k, n) for k in keys]
+
+
+def random_u64(count: int, seed: int = 7) -> list[int]:
+    rng = random.Random(seed)
+    return [rng.getrandbits(64) for _ in range(count)]
+
+
+def test_list_tuple_generator(core: ModuleType) -> None:
+    keys = random_u64(500)
+    expected = one_by_one(core, keys, 1000)
+    assert core.jump_hash_many(keys, 1000) == expected
+    assert core.jump_hash_many(tuple(keys), 1000) == expected
+    assert core.jump_hash_many((k for k in keys), 1000) == expected
+    assert core.jump_hash_many(iter(keys), 1000) == expected
+    assert core.jump_hash_many(range(0, 100), 7) == one_by_one(core, range(100), 7)
+    assert core.jump_hash_many(dict.fromkeys(keys), 1000) == expected
+
+
+def test_result_is_a_list_of_ints(core: ModuleType) -> None:
+    result = core.jump_hash_many([1, 2, 3], 10)
+    assert type(result) is list
+    assert all(type(b) is int for b in result)
+
+
+def test_mixed_key_kinds(core: ModuleType) -> None:
+    class Index:
+        def __index__(self) -> int:
+            return 99
+
+    keys: list[Any] = [1, -1, 2**64 - 1, "tx42", b"tx42", bytearray(b"ab"), memoryview(b"cd"),
+                       "ключ", Index(), 0]
+    assert core.jump_hash_many(keys, 12345) == one_by_one(core, keys, 12345)
+
+
+def test_empty_input(core: ModuleType) -> None:
+    assert core.jump_hash_many([], 10) == []
+    assert core.jump_hash_many((), 10) == []
+    assert core.jump_hash_many(iter(()), 10) == []
+    assert core.jump_hash_many(array.array("q"), 10) == []
+
+
+@pytest.mark.parametrize("typecode", list("bBhHiIlLqQ"))
+def test_array_array(core: ModuleType, typecode: str) -> None:
+    info = array.array(typecode).itemsize * 8
+    low = -(2 ** (info - 1)) if typecode.islower() else 0
+    high = 2 ** (info - 1) - 1 if typecode.islower() else 2**info - 1
+    rng = random.Random(typecode)
+    values = [low, high, 0, 1] + [rng.randint(low, high) for _ in range(300)]
+    keys = array.array(typecode, values)
+    result = core.jump_hash_many(keys, 1000)
+    assert type(result) is list
+    assert result == one_by_one(core, values, 1000)
+    assert core.jump_hash_many(memoryview(keys), 1000) == result
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES)
+def test_numpy_integer_dtypes(core: ModuleType, dtype: str) -> None:
+    np = pytest.importorskip("numpy")
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(2014)
+    values = rng.integers(info.min, info.max, size=1000, dtype=dtype, endpoint=True)
+    values[:2] = [info.min, info.max]
+    result = core.jump_hash_many(values, 1000)
+    assert isinstance(result, np.ndarray)
+    assert result.dtype == np.int64
+    assert result.shape == values.shape
+    assert result.tolist() == one_by_one(core, values.tolist(), 1000)
+
+
+@pytest.mark.parametrize("dtype", [">i2", ">u4", ">i8", ">u8", "<i4", "<u8"])
+def test_numpy_explicit_byte_orders(core: ModuleType, dtype: str) -> None:
+    np = pytest.importorskip("numpy")
+    values = np.array([0, 1, 2, 100, 12345, -1 if dtype[1] == "i" else 7], dtype=dtype)
+    assert core.jump_hash_many(values, 77).tolist() == one_by_one(core, values.tolist(), 77)
+
+
+def test_numpy_strided_and_reversed(core: ModuleType) -> None:
+    np = pytest.importorskip("numpy")
+    base = np.array(random_u64(3000), dtype=np.uint64)
+    for view in (base[::3], base[::-1], base[5:2000:7], base.view(np.int64)[1::2]):
+        assert core.jump_hash_many(view, 999).tolist() == one_by_one(core, view.tolist(), 999)
+    narrow = base.astype(np.uint32)[::5]
+    assert core.jump_hash_many(narrow, 999).tolist() == one_by_one(core, narrow.tolist(), 999)
+
+
+def test_numpy_does_not_modify_input(core: ModuleType) -> None:
+    np = pytest.importorskip("numpy")
+    keys = np.arange(1000, dtype=np.int64)
+    before = keys.copy()
+    core.jump_hash_many(keys, 10)
+    assert (keys == before).all()
+
+
+def test_numpy_read_only_input(core: ModuleType) -> None:
+    np = pytest.importorskip("numpy")
+    keys = np.arange(100, dtype=np.uint64)
+    keys.flags.writeable = False
+    assert core.jump_hash_many(keys, 10).tolist() == one_by_one(core, range(100), 10)
+
+
+def test_numpy_multi_dimensional(core: ModuleType) -> None:
+    np = pytest.importorskip("numpy")
+    keys = np.arange(60, dtype=np.int64).reshape(3, 4, 5)
+    expected = np.array(one_by_one(core, range(60), 9)).reshape(3, 4, 5)
+    assert (core.jump_hash_many(keys, 9) == expected).all()
+    # Not C-contiguous: the result still follows the array's logical layout.
+    transposed = keys.transpose(2, 0, 1)
+    got = core.jump_hash_many(transposed, 9)
+    assert got.shape == transposed.shape
+    assert (got == expected.transpose(2, 0, 1)).all()
+
+
+def test_numpy_object_and_string_arrays(core: ModuleType) -> None:
+    np = pytest.importorskip("numpy")
+    strings = np.array(["tx42", "ключ", "b"])
+    assert core.jump_hash_many(strings, 100).tolist() == one_by_one(core, ["tx42", "ключ", "b"], 100)
+    objects = np.array([1, "a", b"b", 2**64 - 1], dtype=object)
+    assert core.jump_hash_many(objects, 100).tolist() == one_by_one(core, objects.tolist(), 100)
+    raw = np.array([b"ab", b"cd"])
+    assert core.jump_hash_many(raw, 100).tolist() == one_by_one(core, [b"ab", b"cd"], 100)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "complex128", "bool"])
+def test_numpy_float_and_bool_arrays_are_rejected(core: ModuleType, dtype: str) -> None:
+    np = pytest.importorskip("numpy")
+    kind = {"b": "bool", "c": "complex"}.get(np.dtype(dtype).kind, "float")
+    with pytest.raises(TypeError, match=f"keys array must hold integers, got {kind}"):
+        core.jump_hash_many(np.zeros(3, dtype=dtype), 10)
+
+
+def test_float_array_array_is_rejected(core: ModuleType) -> None:
+    with pytest.raises(TypeError, match="keys array must hold integers, got float"):
+        core.jump_hash_many(array.array("d", [1.0]), 10)
+
+
+def test_zero_dimensional_inputs_are_rejected(core: ModuleType) -> None:
+    np = pytest.importorskip("numpy")
+    for keys in (np.array(5), np.int64(5), np.array("a")):
+        with pytest.raises(TypeError, match="keys"):
+            core.jump_hash_many(keys, 10)
+
+
+def test_multi_dimensional_memoryview_is_rejected(core: ModuleType) -> None:
+    grid = memoryview(array.array("q", range(6))).cast("B").cast("q", (2, 3))
+    with pytest.raises(TypeError, match="keys array must have 1 dimension"):
+        core.jump_hash_many(grid, 10)
+
+
+@pytest.mark.parametrize("keys", ["tx42", b"tx42", bytearray(b"tx42")])
+def test_a_single_str_or_bytes_is_not_a_batch(core: ModuleType, keys: Any) -> None:
+    with pytest.raises(TypeError, match=f"got a single {type(keys).__name__}; use jump_hash"):
+        core.jump_hash_many(keys, 10)
+
+
+@pytest.mark.parametrize("keys", [5, None, 1.5, object()])
+def test_non_iterable_keys(core: ModuleType, keys: Any) -> None:
+    with pytest.raises(TypeError, match="keys must be an iterable of keys or an array of integers"):
+        core.jump_hash_many(keys, 10)
+
+
+@pytest.mark.parametrize(
+    ("bad", "exc", "message"),
+    [
+        ("", ValueError, r"^keys\[3\]: key must not be empty"),
+        (b"", ValueError, r"^keys\[3\]: key must not be empty"),
+        (2**64, ValueError, r"^keys\[3\]: key must be an int in \[-2\*\*63, 2\*\*64\)"),
+        ("\udc80", ValueError, r"^keys\[3\]: key str must be encodable as UTF-8"),
+        (True, TypeError, r"^keys\[3\]: key must be an int, str, bytes, bytearray or memoryview, got bool"),
+        (1.5, TypeError, r"^keys\[3\]: .*got float"),
+        (None, TypeError, r"^keys\[3\]: .*got NoneType"),
+    ],
+)
+def test_bad_element_names_its_index(
+    core: ModuleType, bad: Any, exc: type[Exception], message: str
+) -> None:
+    keys = [1, "a", b"b", bad, 5]
+    with pytest.raises(exc, match=message) as info:
+        core.jump_hash_many(keys, 10)
+    assert type(info.value) is exc
+    with pytest.raises(exc, match=message):
+        core.jump_hash_many(iter(keys), 10)
+    with pytest.raises(exc, match=message):
+        core.jump_hash_many(tuple(keys), 10)
+
+
+def test_errors_raised_by_the_iterable_propagate(core: ModuleType) -> None:
+    def keys() -> Iterator[int]:
+        yield 1
+        raise KeyError("from the generator")
+
+    with pytest.raises(KeyError, match="from the generator"):
+        core.jump_hash_many(keys(), 10)
+
+
+# --- threads ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 8, None])
+def test_threads_give_identical_results(core: ModuleType, threads: int | None) -> None:
+    np = pytest.importorskip("numpy")
+    # Large enough that the compiled core really splits the work.
+    keys = np.random.default_rng(3).integers(0, 2**64, size=300_000, dtype=np.uint64)
+    single = core.jump_hash_many(keys, 1000) if core.IMPLEMENTATION == "cython" else None
+    if single is None:
+        keys = keys[:20_000]
+        single = core.jump_hash_many(keys, 1000)
+    assert (core.jump_hash_many(keys, 1000, threads=threads) == single).all()
+    strided = keys[::3]
+    assert (
+        core.jump_hash_many(strided, 1000, threads=threads)
+        == core.jump_hash_many(strided, 1000)
+    ).all()
+
+
+def test_threads_with_lists_and_array_array(core: ModuleType) -> None:
+    keys = random_u64(70_000 if core.IMPLEMENTATION == "cython" else 5_000)
+    expected = core.jump_hash_many(keys, 321)
+    assert core.jump_hash_many(keys, 321, threads=4) == expected
+    assert core.jump_hash_many(array.array("Q", keys), 321, threads=4) == expected
+
+
+@pytest.mark.parametrize(
+    ("threads", "exc", "message"),
+    [
+        (0, ValueError, r"threads must be None or an int >= 1, got 0"),
+        (-3, ValueError, r"got -3"),
+        (True, TypeError, r"threads must be None or an int >= 1, got bool"),
+        (2.0, TypeError, r"got float"),
+        ("2", TypeError, r"got str"),
+    ],
+)
+def test_bad_threads(core: ModuleType, threads: Any, exc: type[Exception], message: str) -> None:
+    with pytest.raises(exc, match=message):
+        core.jump_hash_many([1], 10, threads=threads)
+    with pytest.raises(exc, match=message):
+        core.jump_hash_many([], 10, threads=threads)

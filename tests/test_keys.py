@@ -1,0 +1,192 @@
+"""Key and num_buckets rules, and the error table, case by case."""
+
+from __future__ import annotations
+
+import enum
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+
+def _param_id(value: object) -> str | None:
+    # pytest's default id calls str(), which refuses ints above 4300 digits.
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"int_{value.bit_length()}_bits"
+    return None
+
+
+class Index:
+    """Any object with __index__ counts as an int."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+
+class Color(enum.IntEnum):
+    RED = 7
+
+
+class StrKey(str):
+    pass
+
+
+class BytesKey(bytes):
+    pass
+
+
+def test_result_is_in_range(core: ModuleType) -> None:
+    for n in (1, 2, 3, 10, 1000, 2**16, 2**31 - 1):
+        for key in range(-50, 50):
+            bucket = core.jump_hash(key, n)
+            assert type(bucket) is int
+            assert 0 <= bucket < n
+
+
+def test_one_bucket_is_always_zero(core: ModuleType) -> None:
+    for key in (0, 1, -1, 2**64 - 1, "x", b"y"):
+        assert core.jump_hash(key, 1) == 0
+
+
+@pytest.mark.parametrize("key", [0, 1, 2**31 - 1, 2**32, 2**63 - 1, 2**63, 2**64 - 1])
+def test_int_keys_are_uint64(core: ModuleType, key: int) -> None:
+    assert core.hash_key(key) == key
+
+
+@pytest.mark.parametrize("key", [-1, -2, -42, -(2**31), -(2**63)])
+def test_negative_int_keys_are_twos_complement(core: ModuleType, key: int) -> None:
+    assert core.hash_key(key) == key + 2**64
+    for n in (2, 57, 1000, 2**31 - 1):
+        assert core.jump_hash(key, n) == core.jump_hash(key + 2**64, n)
+
+
+def test_index_objects_count_as_ints(core: ModuleType) -> None:
+    assert core.jump_hash(Index(42), 57) == 43
+    assert core.jump_hash(Index(-42), 57) == 8
+    assert core.jump_hash(Color.RED, 100) == core.jump_hash(7, 100)
+    assert core.hash_key(Index(2**64 - 1)) == 2**64 - 1
+    assert core.jump_hash(42, Index(57)) == 43
+
+
+def test_numpy_scalars_count_as_ints(core: ModuleType) -> None:
+    np = pytest.importorskip("numpy")
+    assert core.jump_hash(np.int64(42), np.int32(57)) == 43
+    assert core.jump_hash(np.uint64(2**64 - 1), 10) == core.jump_hash(-1, 10)
+    assert core.jump_hash(np.int8(-42), 57) == 8
+    with pytest.raises(TypeError, match="key must be"):
+        core.jump_hash(np.float64(1.0), 10)
+    with pytest.raises(TypeError, match="key must be"):
+        core.jump_hash(np.bool_(True), 10)
+    with pytest.raises(TypeError, match="num_buckets must be an int"):
+        core.jump_hash(1, np.bool_(True))
+
+
+def test_str_and_bytes_agree(core: ModuleType) -> None:
+    for text in ("tx42", "TX12345", "ключ", "键", "🔑", "e\u0301", "a\x00b", "x" * 1000):
+        data = text.encode("utf-8")
+        expected = core.jump_hash(text, 1000)
+        assert core.jump_hash(data, 1000) == expected
+        assert core.jump_hash(bytearray(data), 1000) == expected
+        assert core.jump_hash(memoryview(data), 1000) == expected
+        assert core.jump_hash(StrKey(text), 1000) == expected
+        assert core.jump_hash(BytesKey(data), 1000) == expected
+        assert core.hash_key(text) == core.xxh64(data)
+
+
+def test_memoryview_keys_hash_their_bytes_in_order(core: ModuleType) -> None:
+    data = b"0123456789abcdef"
+    assert core.hash_key(memoryview(data)[::2]) == core.hash_key(data[::2])
+    assert core.hash_key(memoryview(data).cast("B", (4, 4))) == core.hash_key(data)
+
+
+def test_str_is_not_its_text_repr(core: ModuleType) -> None:
+    # "42" is a string key: it hashes its bytes, not the integer 42.
+    assert core.hash_key("42") != 42
+    assert core.hash_key("42") == core.xxh64(b"42")
+
+
+# --- the error table ------------------------------------------------------------
+
+BAD_KEYS: list[tuple[Any, type[Exception], str]] = [
+    (2**64, ValueError, r"key must be an int in \[-2\*\*63, 2\*\*64\), got 18446744073709551616"),
+    (-(2**63) - 1, ValueError, r"got -9223372036854775809"),
+    (10**5000, ValueError, r"got <an int of 16610 bits>"),
+    (-(10**5000), ValueError, r"got -<an int of 16610 bits>"),
+    (Index(2**64), ValueError, r"key must be an int in"),
+    ("", ValueError, r"key must not be empty, got an empty str"),
+    (b"", ValueError, r"key must not be empty, got an empty bytes"),
+    (bytearray(), ValueError, r"got an empty bytearray"),
+    (memoryview(b""), ValueError, r"got an empty memoryview"),
+    ("\ud800", ValueError, r"key str must be encodable as UTF-8, got one with surrogates not allowed at position 0"),
+    ("ok\udfff", ValueError, r"at position 2"),
+    (True, TypeError, r"key must be an int, str, bytes, bytearray or memoryview, got bool"),
+    (False, TypeError, r"got bool"),
+    (1.0, TypeError, r"got float"),
+    (None, TypeError, r"got NoneType"),
+    ([1], TypeError, r"got list"),
+    ((1,), TypeError, r"got tuple"),
+    (object(), TypeError, r"got object"),
+    (1j, TypeError, r"got complex"),
+]
+
+
+@pytest.mark.parametrize(("key", "exc", "message"), BAD_KEYS, ids=_param_id)
+def test_bad_keys(core: ModuleType, key: Any, exc: type[Exception], message: str) -> None:
+    with pytest.raises(exc, match=message) as info:
+        core.jump_hash(key, 10)
+    assert type(info.value) is exc
+    with pytest.raises(exc, match=message):
+        core.hash_key(key)
+
+
+def test_lone_surrogate_error_chains_the_encode_error(core: ModuleType) -> None:
+    with pytest.raises(ValueError) as info:
+        core.jump_hash("\ud800", 10)
+    assert isinstance(info.value.__cause__, UnicodeEncodeError)
+
+
+BAD_BUCKETS: list[tuple[Any, type[Exception], str]] = [
+    (0, ValueError, r"num_buckets must be in \[1, 2\*\*31-1\], got 0"),
+    (-1, ValueError, r"got -1"),
+    (2**31, ValueError, r"got 2147483648"),
+    (2**64, ValueError, r"got 18446744073709551616"),
+    (10**5000, ValueError, r"got <an int of 16610 bits>"),
+    (Index(0), ValueError, r"got 0"),
+    (True, TypeError, r"num_buckets must be an int, got bool"),
+    (10.0, TypeError, r"num_buckets must be an int, got float"),
+    ("10", TypeError, r"got str"),
+    (None, TypeError, r"got NoneType"),
+]
+
+
+@pytest.mark.parametrize(("n", "exc", "message"), BAD_BUCKETS, ids=_param_id)
+def test_bad_num_buckets(core: ModuleType, n: Any, exc: type[Exception], message: str) -> None:
+    with pytest.raises(exc, match=message) as info:
+        core.jump_hash(1, n)
+    assert type(info.value) is exc
+    with pytest.raises(exc, match=message):
+        core.jump_hash_many([1, 2], n)
+    with pytest.raises(exc, match=message):
+        core.jump_hash_many([], n)
+
+
+def test_num_buckets_is_checked_before_the_key(core: ModuleType) -> None:
+    with pytest.raises(ValueError, match="num_buckets"):
+        core.jump_hash(None, 0)
+
+
+def test_largest_bucket_count(core: ModuleType) -> None:
+    n = 2**31 - 1
+    buckets = [core.jump_hash(k, n) for k in range(1000)]
+    assert all(0 <= b < n for b in buckets)
+    assert max(buckets) > n // 2
+
+
+def test_keyword_arguments(core: ModuleType) -> None:
+    assert core.jump_hash(key=42, num_buckets=57) == 43
+    assert core.jump_hash_many(keys=[42], num_buckets=57, threads=1) == [43]
+    with pytest.raises(TypeError):
+        core.jump_hash_many([42], 57, 1)  # threads is keyword-only

@@ -1,0 +1,104 @@
+"""The package picks a core at import, and string keys are stable across processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import rvh_stable
+
+from .conftest import PURE_ONLY
+
+# Run children from an empty folder so they import the installed package.
+NEUTRAL_CWD = Path(__file__).parent / "data"
+
+
+def run_python(code: str, **env: str) -> str:
+    environ = {k: v for k, v in os.environ.items() if k != "RVH_STABLE_NO_EXTENSIONS"}
+    environ.update(env)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=NEUTRAL_CWD,
+    )
+    return done.stdout.strip()
+
+
+def test_public_api() -> None:
+    assert set(rvh_stable.__all__) >= {
+        "IMPLEMENTATION", "MAX_BUCKETS", "__version__", "hash_key", "jump_hash", "jump_hash_many",
+    }
+    assert rvh_stable.jump_hash(42, 57) == 43
+    assert rvh_stable.jump_hash_many([42, -42], 57) == [43, 8]
+
+
+def test_version_is_single_sourced() -> None:
+    from importlib.metadata import version
+
+    from rvh_stable._version import __version__
+
+    assert rvh_stable.__version__ == __version__
+    assert version("rvh_stable") == __version__
+
+
+@pytest.mark.skipif(PURE_ONLY, reason="RVH_STABLE_NO_EXTENSIONS=1: pure install")
+def test_compiled_core_is_picked_by_default() -> None:
+    assert run_python("import rvh_stable; print(rvh_stable.IMPLEMENTATION)") == "cython"
+    code = "import rvh_stable, rvh_stable._jump as j; print(rvh_stable.jump_hash is j.jump_hash)"
+    assert run_python(code) == "True"
+
+
+@pytest.mark.parametrize("value", ["1", "true", "yes"])
+def test_environment_variable_forces_the_pure_core(value: str) -> None:
+    code = "import rvh_stable; print(rvh_stable.IMPLEMENTATION, rvh_stable.jump_hash('tx42', 1000))"
+    assert run_python(code, RVH_STABLE_NO_EXTENSIONS=value) == "python 626"
+
+
+@pytest.mark.skipif(PURE_ONLY, reason="RVH_STABLE_NO_EXTENSIONS=1: pure install")
+def test_environment_variable_zero_keeps_the_compiled_core() -> None:
+    code = "import rvh_stable; print(rvh_stable.IMPLEMENTATION)"
+    assert run_python(code, RVH_STABLE_NO_EXTENSIONS="0") == "cython"
+
+
+def test_missing_extension_falls_back_to_pure() -> None:
+    code = (
+        "import sys; sys.modules['rvh_stable._jump'] = None\n"
+        "import rvh_stable; print(rvh_stable.IMPLEMENTATION)"
+    )
+    assert run_python(code) == "python"
+
+
+KEYS = ["tx42", "TX12345", "ключ", "键", "🔑", "a\x00b", "x" * 100]
+PROBE = (
+    "import json, rvh_stable\n"
+    f"keys = {KEYS!r}\n"
+    "print(json.dumps([rvh_stable.jump_hash(k, 1000) for k in keys]"
+    " + [rvh_stable.jump_hash(k.encode(), 65536) for k in keys]"
+    " + [rvh_stable.hash_key(k) for k in keys]))"
+)
+
+
+@pytest.mark.parametrize("no_ext", ["0", "1"], ids=["default-core", "pure-core"])
+def test_string_keys_are_stable_across_processes(no_ext: str) -> None:
+    if no_ext == "0" and PURE_ONLY:
+        pytest.skip("RVH_STABLE_NO_EXTENSIONS=1: pure install")
+    results = {
+        seed: json.loads(run_python(PROBE, PYTHONHASHSEED=seed, RVH_STABLE_NO_EXTENSIONS=no_ext))
+        for seed in ("0", "1", "12345", "4294967295", "random")
+    }
+    assert len({json.dumps(r) for r in results.values()}) == 1
+    # ...and the hash-seed really does change what hash() gives in those processes.
+    builtin = {
+        seed: run_python("print(hash('tx42'))", PYTHONHASHSEED=seed) for seed in ("1", "2")
+    }
+    assert builtin["1"] != builtin["2"]
+    expected = [rvh_stable.jump_hash(k, 1000) for k in KEYS]
+    assert results["0"][: len(KEYS)] == expected

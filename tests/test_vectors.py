@@ -1,0 +1,130 @@
+"""Known-answer vectors: the contract that makes the package "stable"."""
+
+from __future__ import annotations
+
+from collections import Counter
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+MASK64 = 2**64 - 1
+
+
+def test_vector_files_cover_every_kind(jump_rows: list[tuple[int, int, int, str]]) -> None:
+    kinds = Counter(kind for *_, kind in jump_rows)
+    assert set(kinds) == {"edge", "random", "adversarial"}
+    assert kinds["adversarial"] >= 100
+    assert len(jump_rows) >= 3000
+
+
+def test_jump_reference_rows(core: ModuleType, jump_rows: list[tuple[int, int, int, str]]) -> None:
+    wrong = [
+        (key, n, expected, core.jump_hash(key, n))
+        for key, n, expected, _ in jump_rows
+        if core.jump_hash(key, n) != expected
+    ]
+    assert wrong == []
+
+
+def test_jump_reference_rows_as_negative_int64(
+    core: ModuleType, jump_rows: list[tuple[int, int, int, str]]
+) -> None:
+    # Keys at or above 2**63 are also reachable as negative int64 (Java long).
+    wrong = [
+        (key, n)
+        for key, n, expected, _ in jump_rows
+        if key >= 2**63 and core.jump_hash(key - 2**64, n) != expected
+    ]
+    assert wrong == []
+
+
+def test_jump_reference_rows_in_batches(
+    core: ModuleType, jump_rows: list[tuple[int, int, int, str]]
+) -> None:
+    by_n: dict[int, list[tuple[int, int]]] = {}
+    for key, n, expected, _ in jump_rows:
+        by_n.setdefault(n, []).append((key, expected))
+    for n, pairs in by_n.items():
+        keys = [k for k, _ in pairs]
+        assert core.jump_hash_many(keys, n) == [b for _, b in pairs], n
+
+
+def test_jump_reference_rows_in_numpy_batches(
+    core: ModuleType, jump_rows: list[tuple[int, int, int, str]]
+) -> None:
+    np = pytest.importorskip("numpy")
+    by_n: dict[int, list[tuple[int, int]]] = {}
+    for key, n, expected, _ in jump_rows:
+        by_n.setdefault(n, []).append((key, expected))
+    for n, pairs in by_n.items():
+        keys = np.array([k for k, _ in pairs], dtype=np.uint64)
+        got = core.jump_hash_many(keys, n, threads=2)
+        assert got.tolist() == [b for _, b in pairs], n
+
+
+def test_hash_key_of_int_rows(core: ModuleType, jump_rows: list[tuple[int, int, int, str]]) -> None:
+    for key, *_ in jump_rows:
+        assert core.hash_key(key) == key
+        if key >= 2**63:
+            assert core.hash_key(key - 2**64) == key
+
+
+def test_string_rows(core: ModuleType, str_rows: list[dict[str, Any]]) -> None:
+    wrong = []
+    for row in str_rows:
+        key, n = row["key"], row["num_buckets"]
+        data = key.encode("utf-8")
+        for form in (key, data, bytearray(data), memoryview(data)):
+            if core.hash_key(form) != row["key_hash"] or core.jump_hash(form, n) != row["bucket"]:
+                wrong.append((key, type(form).__name__))
+    assert wrong == []
+
+
+def test_string_rows_in_batches(core: ModuleType, str_rows: list[dict[str, Any]]) -> None:
+    by_n: dict[int, list[dict[str, Any]]] = {}
+    for row in str_rows:
+        by_n.setdefault(row["num_buckets"], []).append(row)
+    for n, rows in by_n.items():
+        expected = [r["bucket"] for r in rows]
+        assert core.jump_hash_many([r["key"] for r in rows], n) == expected
+        assert core.jump_hash_many([r["key"].encode() for r in rows], n) == expected
+
+
+def test_string_rows_include_hard_cases(str_rows: list[dict[str, Any]]) -> None:
+    keys = {row["key"] for row in str_rows}
+    assert any(len(k) >= 1000 for k in keys)
+    assert any("\x00" in k for k in keys)
+    assert any(not k.isascii() for k in keys)
+    assert any(len(k.encode()) >= 32 for k in keys) and any(len(k.encode()) < 8 for k in keys)
+
+
+def test_published_vectors(core: ModuleType, published_rows: list[tuple[int, int, int, str]]) -> None:
+    sources = {source.split(":")[0] for *_, source in published_rows}
+    assert {"guava", "go-jump", "lithammer", "issue"} <= sources
+    wrong = [row for row in published_rows if core.jump_hash(row[0], row[1]) != row[2]]
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("key", "n", "bucket"),
+    [(42, 57, 43), (-42, 57, 8), (2**64 - 42, 57, 8), (1, 1, 0), (0xDEAD10CC, 666, 361)],
+)
+def test_headline_vectors(core: ModuleType, key: int, n: int, bucket: int) -> None:
+    assert core.jump_hash(key, n) == bucket
+
+
+def test_xxh64_matches_xxhash_package(core: ModuleType) -> None:
+    xxhash = pytest.importorskip("xxhash")
+    import random
+
+    rng = random.Random(1406)
+    # Every length through several stripes, so each tail path is exercised.
+    for size in range(0, 300):
+        data = rng.randbytes(size)
+        assert core.xxh64(data) == xxhash.xxh64_intdigest(data), size
+    assert core.xxh64(b"") == 0xEF46DB3751D8E999
+    assert core.xxh64(bytearray(b"abc")) == xxhash.xxh64_intdigest(b"abc")
+    assert core.xxh64(memoryview(b"abcdefgh")[::2]) == xxhash.xxh64_intdigest(b"aceg")
+    with pytest.raises(TypeError, match="data must be a bytes-like object, got str"):
+        core.xxh64("abc")
