@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import platform
 import struct
-import sys
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext

@@ -1,5 +1,6 @@
 # cython: language_level=3
 # cython: cdivision=True
+# cython: binding=False
 # cython: freethreading_compatible=True
 """Compiled core of rvh_stable.
 
@@ -171,11 +172,14 @@ def xxh64(data):
 
 # --- key -> uint64 ------------------------------------------------------------
 
-cdef int _big_int_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
+cdef int _big_int_u64(object key, int overflow, Py_ssize_t index, uint64_t* out) except -1:
     # Only ints outside int64 get here: those in [2**63, 2**64) are valid.
-    if 0 < key < _rules.KEY_LIMIT:
-        out[0] = PyLong_AsUnsignedLongLong(key)
-        return 0
+    if overflow > 0:
+        try:
+            out[0] = PyLong_AsUnsignedLongLong(key)
+            return 0
+        except OverflowError:
+            pass
     _rules.raise_key_range(key, index)
 
 
@@ -222,7 +226,7 @@ cdef int _key_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
         if overflow == 0:
             out[0] = <uint64_t>value  # two's complement for negatives
             return 0
-        return _big_int_u64(key, index, out)
+        return _big_int_u64(key, overflow, index, out)
     if PyUnicode_Check(key):
         return _str_u64(key, index, out)
     if PyBytes_CheckExact(key):
@@ -284,6 +288,13 @@ def jump_hash(key, num_buckets):
     """
     cdef int32_t n = _check_buckets(num_buckets)
     cdef uint64_t k
+    cdef int overflow = 0
+    cdef long long value
+    if PyLong_CheckExact(key):
+        # The common case, decided before any other dispatch.
+        value = PyLong_AsLongLongAndOverflow(key, &overflow)
+        if overflow == 0:
+            return _jump(<uint64_t>value, n)
     _key_u64(key, -1, &k)
     return _jump(k, n)
 
@@ -484,13 +495,20 @@ cdef list _iter_batch(object keys, int32_t n):
     cdef list out = []
     cdef Py_ssize_t i = 0
     cdef uint64_t k
+    cdef int overflow
+    cdef long long value
     if not isinstance(keys, (list, tuple)):
         try:
             keys = iter(keys)
         except TypeError:
             _rules.raise_keys_not_iterable(keys)
     for key in keys:
-        _key_u64(key, i, &k)
+        overflow = 1
+        if PyLong_CheckExact(key):  # the common case, without a call
+            value = PyLong_AsLongLongAndOverflow(key, &overflow)
+            k = <uint64_t>value
+        if overflow != 0:
+            _key_u64(key, i, &k)
         out.append(_jump(k, n))
         i += 1
     return out

@@ -63,21 +63,15 @@ def _show_int(value: int) -> str:
 
 
 def raise_key_type(key: object, index: int = -1) -> NoReturn:
-    raise TypeError(
-        f"{_prefix(index)}key must be {_KEY_KINDS}, got {type(key).__name__}"
-    )
+    raise TypeError(f"{_prefix(index)}key must be {_KEY_KINDS}, got {type(key).__name__}")
 
 
 def raise_key_range(key: int, index: int = -1) -> NoReturn:
-    raise ValueError(
-        f"{_prefix(index)}key must be an int in [-2**63, 2**64), got {_show_int(key)}"
-    )
+    raise ValueError(f"{_prefix(index)}key must be an int in [-2**63, 2**64), got {_show_int(key)}")
 
 
 def raise_key_empty(key: object, index: int = -1) -> NoReturn:
-    raise ValueError(
-        f"{_prefix(index)}key must not be empty, got an empty {type(key).__name__}"
-    )
+    raise ValueError(f"{_prefix(index)}key must not be empty, got an empty {type(key).__name__}")
 
 
 def raise_key_encoding(exc: UnicodeEncodeError, index: int = -1) -> NoReturn:
@@ -102,9 +96,7 @@ def resolve_threads(threads: object) -> int:
     if threads is None:
         return available_cpus()
     if isinstance(threads, bool) or not hasattr(type(threads), "__index__"):
-        raise TypeError(
-            f"threads must be None or an int >= 1, got {type(threads).__name__}"
-        )
+        raise TypeError(f"threads must be None or an int >= 1, got {type(threads).__name__}")
     value = int(threads.__index__())  # type: ignore[attr-defined]
     if value < 1:
         raise ValueError(f"threads must be None or an int >= 1, got {_show_int(value)}")
@@ -134,8 +126,7 @@ def check_not_single_key(keys: object) -> None:
 
 def raise_keys_not_iterable(keys: object) -> NoReturn:
     raise TypeError(
-        "keys must be an iterable of keys or an array of integers, "
-        f"got {type(keys).__name__}"
+        f"keys must be an iterable of keys or an array of integers, got {type(keys).__name__}"
     )
 
 
@@ -154,15 +145,11 @@ def classify_format(fmt: str, itemsize: int) -> tuple[bool, bool] | None:
         fmt = fmt[1:]
     if fmt in INT_FORMATS:
         if itemsize not in (1, 2, 4, 8):
-            raise TypeError(
-                f"keys array must hold 1, 2, 4 or 8-byte integers, got {itemsize}-byte"
-            )
+            raise TypeError(f"keys array must hold 1, 2, 4 or 8-byte integers, got {itemsize}-byte")
         return fmt.islower(), big_endian
     kind = _REJECTED_FORMATS.get(fmt)
     if kind is not None:
-        raise TypeError(
-            f"keys array must hold integers, got {kind} (buffer format {fmt!r})"
-        )
+        raise TypeError(f"keys array must hold integers, got {kind} (buffer format {fmt!r})")
     return None
 
 
@@ -172,6 +159,5 @@ def raise_data_type(data: object) -> NoReturn:
 
 def raise_keys_ndim(ndim: int) -> NoReturn:
     raise TypeError(
-        "keys array must have 1 dimension (NumPy arrays: 1 or more), "
-        f"got {ndim} dimensions"
+        f"keys array must have 1 dimension (NumPy arrays: 1 or more), got {ndim} dimensions"
     )

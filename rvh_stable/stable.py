@@ -136,7 +136,7 @@ def _key_to_u64(key: object, index: int = -1) -> int:
         return _bytes_key(bytes(key), key, index)
     if isinstance(key, bool) or not hasattr(kind, "__index__"):
         _rules.raise_key_type(key, index)
-    return _key_to_u64(operator.index(key), index)
+    return _key_to_u64(operator.index(key), index)  # type: ignore[arg-type]
 
 
 def hash_key(key: int | str | bytes | bytearray | memoryview) -> int:
@@ -246,15 +246,14 @@ def jump_hash_many(
     ndarray = _numpy_array_type()
     is_ndarray = ndarray is not None and isinstance(keys, ndarray)
     values = _int_buffer_values(keys, is_ndarray)
+    if not is_ndarray:
+        return _iter_batch(keys, n) if values is None else [_jump_u64(k, n) for k in values]
+    array: Any = keys
     if values is not None:
         result = [_jump_u64(k, n) for k in values]
-    elif is_ndarray:
-        if keys.ndim == 0:
-            _rules.raise_keys_ndim(0)
-        result = _iter_batch(keys.ravel(), n)
+    elif array.ndim == 0:
+        _rules.raise_keys_ndim(0)
     else:
-        return _iter_batch(keys, n)
-    if is_ndarray:
-        numpy = sys.modules["numpy"]
-        return numpy.array(result, dtype=numpy.int64).reshape(keys.shape)
-    return result
+        result = _iter_batch(array.ravel(), n)
+    numpy = sys.modules["numpy"]
+    return numpy.array(result, dtype=numpy.int64).reshape(array.shape)

@@ -44,8 +44,18 @@ def test_mixed_key_kinds(core: ModuleType) -> None:
         def __index__(self) -> int:
             return 99
 
-    keys: list[Any] = [1, -1, 2**64 - 1, "tx42", b"tx42", bytearray(b"ab"), memoryview(b"cd"),
-                       "ключ", Index(), 0]
+    keys: list[Any] = [
+        1,
+        -1,
+        2**64 - 1,
+        "tx42",
+        b"tx42",
+        bytearray(b"ab"),
+        memoryview(b"cd"),
+        "ключ",
+        Index(),
+        0,
+    ]
     assert core.jump_hash_many(keys, 12345) == one_by_one(core, keys, 12345)
 
 
@@ -130,7 +140,9 @@ def test_numpy_multi_dimensional(core: ModuleType) -> None:
 def test_numpy_object_and_string_arrays(core: ModuleType) -> None:
     np = pytest.importorskip("numpy")
     strings = np.array(["tx42", "ключ", "b"])
-    assert core.jump_hash_many(strings, 100).tolist() == one_by_one(core, ["tx42", "ключ", "b"], 100)
+    assert core.jump_hash_many(strings, 100).tolist() == one_by_one(
+        core, ["tx42", "ключ", "b"], 100
+    )
     objects = np.array([1, "a", b"b", 2**64 - 1], dtype=object)
     assert core.jump_hash_many(objects, 100).tolist() == one_by_one(core, objects.tolist(), 100)
     raw = np.array([b"ab", b"cd"])
@@ -182,7 +194,11 @@ def test_non_iterable_keys(core: ModuleType, keys: Any) -> None:
         (b"", ValueError, r"^keys\[3\]: key must not be empty"),
         (2**64, ValueError, r"^keys\[3\]: key must be an int in \[-2\*\*63, 2\*\*64\)"),
         ("\udc80", ValueError, r"^keys\[3\]: key str must be encodable as UTF-8"),
-        (True, TypeError, r"^keys\[3\]: key must be an int, str, bytes, bytearray or memoryview, got bool"),
+        (
+            True,
+            TypeError,
+            r"^keys\[3\]: key must be an int, str, bytes, bytearray or memoryview, got bool",
+        ),
         (1.5, TypeError, r"^keys\[3\]: .*got float"),
         (None, TypeError, r"^keys\[3\]: .*got NoneType"),
     ],
@@ -224,8 +240,7 @@ def test_threads_give_identical_results(core: ModuleType, threads: int | None) -
     assert (core.jump_hash_many(keys, 1000, threads=threads) == single).all()
     strided = keys[::3]
     assert (
-        core.jump_hash_many(strided, 1000, threads=threads)
-        == core.jump_hash_many(strided, 1000)
+        core.jump_hash_many(strided, 1000, threads=threads) == core.jump_hash_many(strided, 1000)
     ).all()
 
 

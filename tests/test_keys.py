@@ -120,7 +120,11 @@ BAD_KEYS: list[tuple[Any, type[Exception], str]] = [
     (b"", ValueError, r"key must not be empty, got an empty bytes"),
     (bytearray(), ValueError, r"got an empty bytearray"),
     (memoryview(b""), ValueError, r"got an empty memoryview"),
-    ("\ud800", ValueError, r"key str must be encodable as UTF-8, got one with surrogates not allowed at position 0"),
+    (
+        "\ud800",
+        ValueError,
+        r"key str must be encodable as UTF-8, got one with surrogates not allowed at position 0",
+    ),
     ("ok\udfff", ValueError, r"at position 2"),
     (True, TypeError, r"key must be an int, str, bytes, bytearray or memoryview, got bool"),
     (False, TypeError, r"got bool"),

@@ -34,7 +34,12 @@ def run_python(code: str, **env: str) -> str:
 
 def test_public_api() -> None:
     assert set(rvh_stable.__all__) >= {
-        "IMPLEMENTATION", "MAX_BUCKETS", "__version__", "hash_key", "jump_hash", "jump_hash_many",
+        "IMPLEMENTATION",
+        "MAX_BUCKETS",
+        "__version__",
+        "hash_key",
+        "jump_hash",
+        "jump_hash_many",
     }
     assert rvh_stable.jump_hash(42, 57) == 43
     assert rvh_stable.jump_hash_many([42, -42], 57) == [43, 8]
@@ -96,9 +101,7 @@ def test_string_keys_are_stable_across_processes(no_ext: str) -> None:
     }
     assert len({json.dumps(r) for r in results.values()}) == 1
     # ...and the hash-seed really does change what hash() gives in those processes.
-    builtin = {
-        seed: run_python("print(hash('tx42'))", PYTHONHASHSEED=seed) for seed in ("1", "2")
-    }
+    builtin = {seed: run_python("print(hash('tx42'))", PYTHONHASHSEED=seed) for seed in ("1", "2")}
     assert builtin["1"] != builtin["2"]
     expected = [rvh_stable.jump_hash(k, 1000) for k in KEYS]
     assert results["0"][: len(KEYS)] == expected

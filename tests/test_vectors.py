@@ -99,7 +99,9 @@ def test_string_rows_include_hard_cases(str_rows: list[dict[str, Any]]) -> None:
     assert any(len(k.encode()) >= 32 for k in keys) and any(len(k.encode()) < 8 for k in keys)
 
 
-def test_published_vectors(core: ModuleType, published_rows: list[tuple[int, int, int, str]]) -> None:
+def test_published_vectors(
+    core: ModuleType, published_rows: list[tuple[int, int, int, str]]
+) -> None:
     sources = {source.split(":")[0] for *_, source in published_rows}
     assert {"guava", "go-jump", "lithammer", "issue"} <= sources
     wrong = [row for row in published_rows if core.jump_hash(row[0], row[1]) != row[2]]

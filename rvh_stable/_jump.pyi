@@ -1,0 +1,17 @@
+"""Type stubs of the compiled core; its pure twin is rvh_stable.stable."""
+
+from collections.abc import Iterable
+from typing import Any, Final, Literal
+
+IMPLEMENTATION: Final[Literal["cython"]]
+MAX_BUCKETS: Final[int]
+
+def xxh64(data: bytes | bytearray | memoryview) -> int: ...
+def hash_key(key: int | str | bytes | bytearray | memoryview) -> int: ...
+def jump_hash(key: int | str | bytes | bytearray | memoryview, num_buckets: int) -> int: ...
+def jump_hash_many(
+    keys: Iterable[int | str | bytes | bytearray | memoryview] | Any,
+    num_buckets: int,
+    *,
+    threads: int | None = 1,
+) -> Any: ...
