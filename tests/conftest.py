@@ -38,6 +38,18 @@ def core(request: pytest.FixtureRequest) -> ModuleType:
     return load_core(request.param)
 
 
+@pytest.fixture
+def compiled_core() -> ModuleType:
+    """The compiled core alone: for tests about the extension itself."""
+    return load_core("cython")
+
+
+@pytest.fixture
+def cores() -> tuple[ModuleType, ModuleType]:
+    """(compiled, pure): for tests that hold the two cores to each other."""
+    return load_core("cython"), load_core("python")
+
+
 @pytest.fixture(scope="session")
 def jump_rows() -> list[tuple[int, int, int, str]]:
     with open(DATA / "jump_reference.csv", newline="") as f:

@@ -7,12 +7,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 import rvh_stable
-
-from .conftest import PURE_ONLY
 
 # Run children from an empty folder so they import the installed package.
 NEUTRAL_CWD = Path(__file__).parent / "data"
@@ -54,8 +53,7 @@ def test_version_is_single_sourced() -> None:
     assert version("rvh_stable") == __version__
 
 
-@pytest.mark.skipif(PURE_ONLY, reason="RVH_STABLE_NO_EXTENSIONS=1: pure install")
-def test_compiled_core_is_picked_by_default() -> None:
+def test_compiled_core_is_picked_by_default(compiled_core: ModuleType) -> None:
     assert run_python("import rvh_stable; print(rvh_stable.IMPLEMENTATION)") == "cython"
     code = "import rvh_stable, rvh_stable._jump as j; print(rvh_stable.jump_hash is j.jump_hash)"
     assert run_python(code) == "True"
@@ -67,8 +65,7 @@ def test_environment_variable_forces_the_pure_core(value: str) -> None:
     assert run_python(code, RVH_STABLE_NO_EXTENSIONS=value) == "python 626"
 
 
-@pytest.mark.skipif(PURE_ONLY, reason="RVH_STABLE_NO_EXTENSIONS=1: pure install")
-def test_environment_variable_zero_keeps_the_compiled_core() -> None:
+def test_environment_variable_zero_keeps_the_compiled_core(compiled_core: ModuleType) -> None:
     code = "import rvh_stable; print(rvh_stable.IMPLEMENTATION)"
     assert run_python(code, RVH_STABLE_NO_EXTENSIONS="0") == "cython"
 
@@ -92,9 +89,11 @@ PROBE = (
 
 
 @pytest.mark.parametrize("no_ext", ["0", "1"], ids=["default-core", "pure-core"])
-def test_string_keys_are_stable_across_processes(no_ext: str) -> None:
-    if no_ext == "0" and PURE_ONLY:
-        pytest.skip("RVH_STABLE_NO_EXTENSIONS=1: pure install")
+def test_string_keys_are_stable_across_processes(
+    no_ext: str, request: pytest.FixtureRequest
+) -> None:
+    if no_ext == "0":
+        request.getfixturevalue("compiled_core")
     results = {
         seed: json.loads(run_python(PROBE, PYTHONHASHSEED=seed, RVH_STABLE_NO_EXTENSIONS=no_ext))
         for seed in ("0", "1", "12345", "4294967295", "random")

@@ -8,13 +8,6 @@ from typing import Any
 
 import pytest
 
-from .conftest import load_core
-
-
-@pytest.fixture
-def cores() -> tuple[ModuleType, ModuleType]:
-    return load_core("cython"), load_core("python")
-
 
 def outcome(func: Any, *args: Any, **kwargs: Any) -> tuple[str, Any]:
     try:

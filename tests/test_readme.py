@@ -5,17 +5,16 @@ from __future__ import annotations
 import doctest
 import re
 from pathlib import Path
+from types import ModuleType
 
 import pytest
-
-from .conftest import PURE_ONLY
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 @pytest.mark.skipif(not README.exists(), reason="tests run outside the source tree")
-@pytest.mark.skipif(PURE_ONLY, reason="the README shows the compiled core's IMPLEMENTATION")
-def test_readme_examples() -> None:
+def test_readme_examples(compiled_core: ModuleType) -> None:
+    # compiled_core: the README shows the compiled core's IMPLEMENTATION.
     pytest.importorskip("numpy")
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     assert blocks
