@@ -76,6 +76,8 @@ cdef enum:
     # must first be converted (other widths, byte orders or strides than
     # aligned native uint64).
     BLOCK = 256
+    # Keys hashed in lockstep by the batch kernel.
+    LANES = 8
     MAX_BUCKETS_C = 2147483647
 
 
@@ -303,9 +305,55 @@ def jump_hash(key, num_buckets):
 
 cdef void _jump_keys(const uint64_t* keys, Py_ssize_t count, int32_t n,
                      int64_t* out) noexcept nogil:
-    cdef Py_ssize_t i
-    for i in range(count):
-        out[i] = _jump(keys[i], n)
+    # One key's loop is a serial chain (multiply, int -> double, divide,
+    # multiply, truncate, compare), so a single key leaves most of the CPU
+    # idle.  LANES keys run in lockstep instead: their chains are independent
+    # and overlap.  A lane whose key is done writes its bucket and takes the
+    # next key, so no lane waits for the slowest one.  Every lane computes
+    # exactly the scalar loop's operations, in the same order.
+    cdef uint64_t k[LANES]
+    cdef int64_t b[LANES]
+    cdef int64_t j[LANES]
+    cdef Py_ssize_t slot[LANES]
+    cdef Py_ssize_t nxt, l, live
+    cdef bint any_done
+    if count < 2 * LANES:
+        for l in range(count):
+            out[l] = _jump(keys[l], n)
+        return
+    for l in range(LANES):
+        k[l] = keys[l]
+        b[l] = -1
+        j[l] = 0
+        slot[l] = l
+    nxt = LANES
+    live = LANES
+    while True:
+        any_done = False
+        for l in range(LANES):
+            any_done |= j[l] >= n
+        if any_done:
+            for l in range(LANES):
+                if j[l] >= n:
+                    if slot[l] >= 0:
+                        out[slot[l]] = b[l]
+                        live -= 1
+                    if nxt < count:
+                        k[l] = keys[nxt]
+                        slot[l] = nxt
+                        nxt += 1
+                        live += 1
+                    else:
+                        k[l] = 0
+                        slot[l] = -1
+                    b[l] = -1
+                    j[l] = 0
+            if live == 0:
+                return
+        for l in range(LANES):
+            b[l] = j[l]
+            k[l] = k[l] * JUMP_MULT + 1
+            j[l] = <int64_t>((b[l] + 1) * (2147483648.0 / <double><int64_t>((k[l] >> 33) + 1)))
 
 
 cdef inline uint64_t _load(const char* p, int itemsize, bint is_signed,

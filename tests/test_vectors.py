@@ -58,9 +58,13 @@ def test_jump_reference_rows_in_numpy_batches(
     for key, n, expected, _ in jump_rows:
         by_n.setdefault(n, []).append((key, expected))
     for n, pairs in by_n.items():
-        keys = np.array([k for k, _ in pairs], dtype=np.uint64)
+        # Repeated so that every batch is long enough for the lockstep kernel,
+        # and so that lanes finish and refill at different points.
+        reps = 1 + 100 // len(pairs)
+        keys = np.array([k for k, _ in pairs] * reps, dtype=np.uint64)
         got = core.jump_hash_many(keys, n, threads=2)
-        assert got.tolist() == [b for _, b in pairs], n
+        assert got.tolist() == [b for _, b in pairs] * reps, n
+        assert core.jump_hash_many(keys[::-1], n).tolist() == [b for _, b in pairs][::-1] * reps
 
 
 def test_hash_key_of_int_rows(core: ModuleType, jump_rows: list[tuple[int, int, int, str]]) -> None:
