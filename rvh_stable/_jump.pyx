@@ -23,6 +23,7 @@ from cpython.buffer cimport (
     PyObject_CheckBuffer,
     PyObject_GetBuffer,
 )
+from cpython.list cimport PyList_GET_ITEM
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_GET_SIZE
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_AsUnsignedLongLong
 from cpython.number cimport PyIndex_Check, PyNumber_Index
@@ -46,6 +47,12 @@ from rvh_stable import _rules
 
 cdef extern from "Python.h":
     bint PyLong_CheckExact(object)
+    # Declared here without an exception clause, so that an out-of-range key
+    # is reported as our ValueError without raising and catching an
+    # OverflowError first.
+    unsigned long long _as_unsigned_long_long "PyLong_AsUnsignedLongLong" (object)
+    void* PyErr_Occurred()
+    void PyErr_Clear()
     bint PyUnicode_IS_ASCII(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     void* PyUnicode_DATA(object)
@@ -78,6 +85,8 @@ cdef enum:
     BLOCK = 256
     # Keys hashed in lockstep by the batch kernel.
     LANES = 8
+    # Batch results share one int object per bucket up to this many buckets.
+    SHARED_BUCKETS_MAX = 1 << 16
     MAX_BUCKETS_C = 2147483647
 
 
@@ -174,14 +183,20 @@ def xxh64(data):
 
 # --- key -> uint64 ------------------------------------------------------------
 
-cdef int _big_int_u64(object key, int overflow, Py_ssize_t index, uint64_t* out) except -1:
-    # Only ints outside int64 get here: those in [2**63, 2**64) are valid.
-    if overflow > 0:
-        try:
-            out[0] = PyLong_AsUnsignedLongLong(key)
+cdef inline int _exact_int_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
+    """An exact int key: the common case, with no Python-level work."""
+    cdef int overflow = 0
+    cdef long long value = PyLong_AsLongLongAndOverflow(key, &overflow)
+    cdef unsigned long long wide
+    if overflow == 0:
+        out[0] = <uint64_t>value  # two's complement for negatives
+        return 0
+    if overflow > 0:  # above int64: valid up to 2**64 - 1
+        wide = _as_unsigned_long_long(key)
+        if wide != <unsigned long long>-1 or PyErr_Occurred() == NULL:
+            out[0] = wide
             return 0
-        except OverflowError:
-            pass
+        PyErr_Clear()
     _rules.raise_key_range(key, index)
 
 
@@ -221,14 +236,8 @@ cdef int _str_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
 
 cdef int _key_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
     """Store the uint64 for ``key`` in ``out``; ``index`` >= 0 names a batch element."""
-    cdef int overflow = 0
-    cdef long long value
     if PyLong_CheckExact(key):
-        value = PyLong_AsLongLongAndOverflow(key, &overflow)
-        if overflow == 0:
-            out[0] = <uint64_t>value  # two's complement for negatives
-            return 0
-        return _big_int_u64(key, overflow, index, out)
+        return _exact_int_u64(key, index, out)
     if PyUnicode_Check(key):
         return _str_u64(key, index, out)
     if PyBytes_CheckExact(key):
@@ -290,14 +299,10 @@ def jump_hash(key, num_buckets):
     """
     cdef int32_t n = _check_buckets(num_buckets)
     cdef uint64_t k
-    cdef int overflow = 0
-    cdef long long value
-    if PyLong_CheckExact(key):
-        # The common case, decided before any other dispatch.
-        value = PyLong_AsLongLongAndOverflow(key, &overflow)
-        if overflow == 0:
-            return _jump(<uint64_t>value, n)
-    _key_u64(key, -1, &k)
+    if PyLong_CheckExact(key):  # decided before any other dispatch
+        _exact_int_u64(key, -1, &k)
+    else:
+        _key_u64(key, -1, &k)
     return _jump(k, n)
 
 
@@ -518,7 +523,9 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
     if is_ndarray:
         return result
     values = <const int64_t*>dest.view.buf
-    return [values[i] for i in range(count)]
+    cdef _BucketList as_list = _BucketList(n)
+    as_list.extend(values, count)
+    return as_list.out
 
 
 cdef _run_jobs(list jobs):
@@ -539,27 +546,63 @@ cdef _run_jobs(list jobs):
             worker.join()
 
 
+cdef class _BucketList:
+    """Builds the result list of a batch, sharing one int object per bucket.
+
+    Once a batch has more keys than buckets, allocating a new int for every
+    result costs more than creating the n bucket ints once; the result list
+    then also holds n ints instead of one per key.
+    """
+    cdef list out
+    cdef list shared
+    cdef int32_t n
+    cdef Py_ssize_t seen
+
+    def __cinit__(self, int32_t n):
+        self.out = []
+        self.n = n
+
+    cdef int extend(self, const int64_t* buckets, Py_ssize_t m) except -1:
+        cdef Py_ssize_t t
+        self.seen += m
+        if self.shared is None and self.n <= SHARED_BUCKETS_MAX and self.seen >= self.n:
+            self.shared = list(range(self.n))
+        if self.shared is None:
+            for t in range(m):
+                self.out.append(buckets[t])
+        else:
+            for t in range(m):
+                self.out.append(<object>PyList_GET_ITEM(self.shared, buckets[t]))
+        return 0
+
+
 cdef list _iter_batch(object keys, int32_t n):
-    cdef list out = []
+    # Keys are turned into uint64 a block at a time, then the block goes
+    # through the same lockstep kernel as arrays.
+    cdef _BucketList result = _BucketList(n)
+    cdef uint64_t block[BLOCK]
+    cdef int64_t buckets[BLOCK]
     cdef Py_ssize_t i = 0
-    cdef uint64_t k
-    cdef int overflow
-    cdef long long value
+    cdef Py_ssize_t m = 0
     if not isinstance(keys, (list, tuple)):
         try:
             keys = iter(keys)
         except TypeError:
             _rules.raise_keys_not_iterable(keys)
     for key in keys:
-        overflow = 1
-        if PyLong_CheckExact(key):  # the common case, without a call
-            value = PyLong_AsLongLongAndOverflow(key, &overflow)
-            k = <uint64_t>value
-        if overflow != 0:
-            _key_u64(key, i, &k)
-        out.append(_jump(k, n))
+        if PyLong_CheckExact(key):
+            _exact_int_u64(key, i, &block[m])
+        else:
+            _key_u64(key, i, &block[m])
+        m += 1
         i += 1
-    return out
+        if m == BLOCK:
+            _jump_keys(block, m, n, buckets)
+            result.extend(buckets, m)
+            m = 0
+    _jump_keys(block, m, n, buckets)
+    result.extend(buckets, m)
+    return result.out
 
 
 def jump_hash_many(keys, num_buckets, *, threads=1):
