@@ -13,8 +13,9 @@ at import time, the pure-Python twin (``rvh_stable.stable``) is.
 
 from __future__ import annotations
 
+import importlib
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .stable import IMPLEMENTATION, MAX_BUCKETS, hash_key, jump_hash, jump_hash_many, xxh64
@@ -35,12 +36,44 @@ else:
 
 from ._version import __version__
 
+if TYPE_CHECKING:
+    from .aio import async_jump_hash, async_jump_hash_many, jump_hash_async
+    from .cli import main
+
+# The asyncio layer and the command line are imported on first use, not here:
+# asyncio alone takes ~30 ms to import, and a package that imported .cli would
+# make `python -m rvh_stable.cli` print a RuntimeWarning from runpy.
+_LAZY = {
+    "async_jump_hash": "aio",
+    "jump_hash_async": "aio",
+    "async_jump_hash_many": "aio",
+    "main": "cli",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "IMPLEMENTATION",
     "MAX_BUCKETS",
     "__version__",
+    "async_jump_hash",
+    "async_jump_hash_many",
     "hash_key",
     "jump_hash",
+    "jump_hash_async",
     "jump_hash_many",
+    "main",
     "xxh64",
 ]
