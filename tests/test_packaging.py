@@ -102,6 +102,19 @@ def test_wheel_passes_the_test_suite_outside_the_tree(dist: Path, tmp_path: Path
     assert " passed" in tests.stdout
 
 
+def test_sdist_install_builds_the_compiled_core(dist: Path, tmp_path: Path) -> None:
+    python = venv(tmp_path / "venv")
+    done = run(python, "-m", "pip", "install", "-q", only(dist, "*.tar.gz"))
+    assert done.returncode == 0, done.stderr
+    check = run(
+        python,
+        "-c",
+        "import rvh_stable; print(rvh_stable.IMPLEMENTATION, rvh_stable.jump_hash('tx42', 1000))",
+        cwd=tmp_path,
+    )
+    assert check.stdout.split() == ["cython", "626"], check.stderr
+
+
 def test_broken_compiler_fails_with_a_hint(dist: Path, tmp_path: Path) -> None:
     python = venv(tmp_path / "venv")
     done = run(python, "-m", "pip", "install", only(dist, "*.tar.gz"), CC="/bin/false")
