@@ -47,12 +47,11 @@ from rvh_stable import _rules
 
 cdef extern from "Python.h":
     bint PyLong_CheckExact(object)
-    # Declared here without an exception clause, so that an out-of-range key
-    # is reported as our ValueError without raising and catching an
-    # OverflowError first.
-    unsigned long long _as_unsigned_long_long "PyLong_AsUnsignedLongLong" (object)
-    void* PyErr_Occurred()
-    void PyErr_Clear()
+    # Never fails for an int: the value modulo 2**64 (and a quick digit loop,
+    # unlike PyLong_AsUnsignedLongLong, which goes byte by byte on 3.11).
+    unsigned long long PyLong_AsUnsignedLongLongMask(object)
+    bint PyObject_RichCompareBool(object, object, int) except -1
+    enum: Py_LT
     bint PyUnicode_IS_ASCII(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     void* PyUnicode_DATA(object)
@@ -76,6 +75,7 @@ cdef extern from *:
     const uint64_t JUMP_MULT "RVH_JUMP_MULT"
 
 IMPLEMENTATION = "cython"
+cdef object _KEY_LIMIT = _rules.KEY_LIMIT
 MAX_BUCKETS = _rules.MAX_BUCKETS
 
 cdef enum:
@@ -187,16 +187,12 @@ cdef inline int _exact_int_u64(object key, Py_ssize_t index, uint64_t* out) exce
     """An exact int key: the common case, with no Python-level work."""
     cdef int overflow = 0
     cdef long long value = PyLong_AsLongLongAndOverflow(key, &overflow)
-    cdef unsigned long long wide
     if overflow == 0:
         out[0] = <uint64_t>value  # two's complement for negatives
         return 0
-    if overflow > 0:  # above int64: valid up to 2**64 - 1
-        wide = _as_unsigned_long_long(key)
-        if wide != <unsigned long long>-1 or PyErr_Occurred() == NULL:
-            out[0] = wide
-            return 0
-        PyErr_Clear()
+    if overflow > 0 and PyObject_RichCompareBool(key, _KEY_LIMIT, Py_LT):
+        out[0] = PyLong_AsUnsignedLongLongMask(key)  # in [2**63, 2**64)
+        return 0
     _rules.raise_key_range(key, index)
 
 
