@@ -39,7 +39,7 @@ from rvh_stable import _jump as fast
 from rvh_stable import stable as pure
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from peers import CScalar, check_peers, naive_jump, numpy_jump  # noqa: E402
+from peers import CScalar, check_peers, naive_jump, numpy_jump
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MULT_KEYS = [0x9E3779B97F4A7C15, 123456789123456789, 2**63 + 12345, 424242]
@@ -291,6 +291,25 @@ def run(quick: bool, chart: bool) -> bool:
     return all(ok)
 
 
+def chart_jobs(
+    bench: Bench, n: int, array: np.ndarray, ints: list[int], small: list[int], out: np.ndarray
+) -> dict[str, Callable[[], float]]:
+    return {
+        "rvh_stable array, 1 thread": batch_ns(lambda: fast.jump_hash_many(array, n), array.size),
+        "rvh_stable array, 2 threads": batch_ns(
+            lambda: fast.jump_hash_many(array, n, threads=2), array.size
+        ),
+        "rvh_stable list of ints": batch_ns(lambda: fast.jump_hash_many(ints, n), len(ints)),
+        "C scalar loop": batch_ns(lambda: bench.cscalar(array, n, out), array.size),
+        "jump.hash per call (list comp.)": batch_ns(
+            lambda: [jump.hash(k, n) for k in ints], len(ints)
+        ),
+        "NumPy vectorized": batch_ns(lambda: numpy_jump(array, n), array.size),
+        "rvh_stable pure core": batch_ns(lambda: [pure.jump_hash(k, n) for k in small], len(small)),
+        "naive pure-Python loop": batch_ns(lambda: [naive_jump(k, n) for k in small], len(small)),
+    }
+
+
 def draw_chart(bench: Bench) -> None:
     import matplotlib
 
@@ -304,26 +323,7 @@ def draw_chart(bench: Bench) -> None:
     small = ints[:4000]
     series: dict[str, list[float]] = {}
     for n in sizes:
-        jobs = {
-            "rvh_stable array, 1 thread": batch_ns(
-                lambda: fast.jump_hash_many(array, n), array.size
-            ),
-            "rvh_stable array, 2 threads": batch_ns(
-                lambda: fast.jump_hash_many(array, n, threads=2), array.size
-            ),
-            "rvh_stable list of ints": batch_ns(lambda: fast.jump_hash_many(ints, n), len(ints)),
-            "C scalar loop": batch_ns(lambda: bench.cscalar(array, n, out), array.size),
-            "jump.hash per call (list comp.)": batch_ns(
-                lambda: [jump.hash(k, n) for k in ints], len(ints)
-            ),
-            "NumPy vectorized": batch_ns(lambda: numpy_jump(array, n), array.size),
-            "rvh_stable pure core": batch_ns(
-                lambda: [pure.jump_hash(k, n) for k in small], len(small)
-            ),
-            "naive pure-Python loop": batch_ns(
-                lambda: [naive_jump(k, n) for k in small], len(small)
-            ),
-        }
+        jobs = chart_jobs(bench, n, array, ints, small, out)
         for name, value in interleaved(jobs, 3).items():
             series.setdefault(name, []).append(value)
     fig, ax = plt.subplots(figsize=(9, 5.5))

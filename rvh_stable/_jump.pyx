@@ -198,9 +198,10 @@ cdef inline int _exact_int_u64(object key, Py_ssize_t index, uint64_t* out) exce
 
 cdef int _bytes_like_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
     cdef Py_buffer view
+    data = key
     if isinstance(key, memoryview) and not key.c_contiguous:
-        key = key.tobytes()
-    PyObject_GetBuffer(key, &view, PyBUF_SIMPLE)
+        data = key.tobytes()  # its bytes in logical order, as bytes(key) gives
+    PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
     try:
         if view.len == 0:
             _rules.raise_key_empty(key, index)
