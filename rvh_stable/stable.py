@@ -158,29 +158,29 @@ def jump_hash(key: int | str | bytes | bytearray | memoryview, num_buckets: int)
     The bucket of ``key``, in ``[0, num_buckets)``, by Lamping and Veach's
     Jump Consistent Hash.  ``num_buckets`` is an int in ``[1, 2**31-1]``.
     """
-    if type(num_buckets) is not int or not 0 < num_buckets <= MAX_BUCKETS:
+    # Literal bounds (2**31 - 1 and 2**64) load faster than module globals.
+    if type(num_buckets) is not int or not 0 < num_buckets <= 2147483647:
         num_buckets = _rules.check_buckets(num_buckets)
-    if type(key) is int and 0 <= key < _KEY_LIMIT:
+    if type(key) is int and 0 <= key < 18446744073709551616:
         k = key
     else:
         k = _key_to_u64(key)
-    return _jump_u64(k, num_buckets)
-
-
-def _jump_u64(k: int, num_buckets: int) -> int:
     # The paper's loop, step for step, on a uint64 held in a Python int.  The
     # step must be computed as (b + 1) * (2**31 / double(d)) in IEEE double,
     # in this order: the division rounds once, the product rounds again, and
     # rare keys land on the other side of an integer if either rounding is
     # skipped or merged (((b + 1) << 31) // d, or (b + 1) * 2**31 / d, both
     # fail the adversarial vectors).  Python floats are IEEE doubles, and
-    # int * float and float / int convert the int exactly (it is < 2**53).
+    # float / int and float * int convert the int exactly (it is < 2**53).
+    # The product is written float * int: IEEE multiplication is commutative,
+    # so the result is the paper's (b + 1) * q to the bit, and float.__mul__
+    # runs directly instead of after int.__mul__ declines.
     b = -1
     j = 0
     while j < num_buckets:
         b = j
         k = (k * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
-        j = int((b + 1) * (2147483648.0 / ((k >> 33) + 1)))
+        j = int(2147483648.0 / ((k >> 33) + 1) * (b + 1))
     return b
 
 
@@ -224,7 +224,7 @@ def _iter_batch(keys: object, n: int) -> list[int]:
         iterator = iter(keys)  # type: ignore[call-overload]
     except TypeError:
         _rules.raise_keys_not_iterable(keys)
-    return [_jump_u64(_key_to_u64(k, i), n) for i, k in enumerate(iterator)]
+    return [jump_hash(_key_to_u64(k, i), n) for i, k in enumerate(iterator)]
 
 
 def jump_hash_many(
@@ -247,10 +247,10 @@ def jump_hash_many(
     is_ndarray = ndarray is not None and isinstance(keys, ndarray)
     values = _int_buffer_values(keys, is_ndarray)
     if not is_ndarray:
-        return _iter_batch(keys, n) if values is None else [_jump_u64(k, n) for k in values]
+        return _iter_batch(keys, n) if values is None else [jump_hash(k, n) for k in values]
     array: Any = keys
     if values is not None:
-        result = [_jump_u64(k, n) for k in values]
+        result = [jump_hash(k, n) for k in values]
     elif array.ndim == 0:
         _rules.raise_keys_ndim(0)
     else:
