@@ -1,0 +1,113 @@
+"""pytest-benchmark suite: rvh_stable and its peers, one group per scenario.
+
+    pip install -e '.[bench]'
+    pytest benchmarks                      # measure (compare within each group)
+    pytest benchmarks --benchmark-disable  # run every benchmark once (CI)
+
+Targets are checked by ``python benchmarks/compare.py``, which interleaves the
+implementations and prints ratios; this suite gives per-scenario detail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jump  # jump-consistent-hash
+import numpy as np
+import pytest
+import xxhash
+from peers import CScalar, naive_jump, numpy_jump
+
+from rvh_stable import _jump as fast
+from rvh_stable import stable as pure
+
+INT_KEY = 0x9E3779B97F4A7C15
+STR_KEY = "TX12345-abcdef"
+N = 1000
+
+
+@pytest.fixture(scope="module")
+def cscalar() -> CScalar:
+    return CScalar()
+
+
+@pytest.mark.benchmark(group="per-call int key, n=1000")
+class TestPerCallInt:
+    def test_rvh_compiled(self, benchmark: Any) -> None:
+        assert benchmark(fast.jump_hash, INT_KEY, N) == jump.hash(INT_KEY, N)
+
+    def test_rvh_pure(self, benchmark: Any) -> None:
+        assert benchmark(pure.jump_hash, INT_KEY, N) == jump.hash(INT_KEY, N)
+
+    def test_jump_consistent_hash(self, benchmark: Any) -> None:
+        benchmark(jump.hash, INT_KEY, N)
+
+    def test_naive_loop(self, benchmark: Any) -> None:
+        assert benchmark(naive_jump, INT_KEY, N) == jump.hash(INT_KEY, N)
+
+
+def _peer_str(key: str, n: int) -> int:
+    return int(jump.hash(xxhash.xxh64_intdigest(key.encode()), n))
+
+
+@pytest.mark.benchmark(group="per-call str key, n=1000")
+class TestPerCallStr:
+    def test_rvh_compiled(self, benchmark: Any) -> None:
+        assert benchmark(fast.jump_hash, STR_KEY, N) == _peer_str(STR_KEY, N)
+
+    def test_rvh_pure(self, benchmark: Any) -> None:
+        assert benchmark(pure.jump_hash, STR_KEY, N) == _peer_str(STR_KEY, N)
+
+    def test_xxhash_then_jump_consistent_hash(self, benchmark: Any) -> None:
+        benchmark(_peer_str, STR_KEY, N)
+
+
+@pytest.mark.benchmark(group="uint64 array batch, n=1000")
+class TestArray:
+    @pytest.mark.parametrize("threads", [1, 2, None], ids=["threads=1", "threads=2", "all"])
+    def test_rvh_compiled(self, benchmark: Any, u64_array: np.ndarray, threads: int | None) -> None:
+        result = benchmark(fast.jump_hash_many, u64_array, N, threads=threads)
+        assert result.shape == u64_array.shape
+
+    def test_c_scalar_loop(self, benchmark: Any, u64_array: np.ndarray, cscalar: CScalar) -> None:
+        out = np.empty(u64_array.size, dtype=np.int64)
+        result = benchmark(cscalar, u64_array, N, out)
+        assert (result[:100] == fast.jump_hash_many(u64_array[:100], N)).all()
+
+    def test_numpy_vectorized(self, benchmark: Any, u64_array: np.ndarray) -> None:
+        result = benchmark(numpy_jump, u64_array, N)
+        assert (result[:100] == fast.jump_hash_many(u64_array[:100], N)).all()
+
+
+@pytest.mark.benchmark(group="list of ints batch, n=1000")
+class TestListInts:
+    def test_rvh_compiled(self, benchmark: Any, int_list: list[int]) -> None:
+        assert len(benchmark(fast.jump_hash_many, int_list, N)) == len(int_list)
+
+    def test_list_comprehension_of_jump_hash(self, benchmark: Any, int_list: list[int]) -> None:
+        benchmark(lambda: [jump.hash(k, N) for k in int_list])
+
+
+@pytest.mark.benchmark(group="list of strs batch, n=1000")
+class TestListStrs:
+    def test_rvh_compiled(self, benchmark: Any, str_list: list[str]) -> None:
+        assert len(benchmark(fast.jump_hash_many, str_list, N)) == len(str_list)
+
+    def test_list_comprehension_xxhash_jump(self, benchmark: Any, str_list: list[str]) -> None:
+        x = xxhash.xxh64_intdigest
+        benchmark(lambda: [jump.hash(x(s.encode()), N) for s in str_list])
+
+
+@pytest.mark.benchmark(group="pure core, 2000 int keys, n=1000")
+class TestPureCore:
+    def test_rvh_pure_batch(self, benchmark: Any, int_list: list[int]) -> None:
+        keys = int_list[:2000]
+        assert benchmark(pure.jump_hash_many, keys, N) == fast.jump_hash_many(keys, N)
+
+    def test_rvh_pure_per_call(self, benchmark: Any, int_list: list[int]) -> None:
+        keys = int_list[:2000]
+        benchmark(lambda: [pure.jump_hash(k, N) for k in keys])
+
+    def test_naive_loop(self, benchmark: Any, int_list: list[int]) -> None:
+        keys = int_list[:2000]
+        benchmark(lambda: [naive_jump(k, N) for k in keys])
