@@ -25,7 +25,7 @@ from cpython.buffer cimport (
 )
 from cpython.list cimport PyList_GET_ITEM
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_GET_SIZE
-from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_AsUnsignedLongLong
+from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.number cimport PyIndex_Check, PyNumber_Index
 from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_Check
 from libc.stdint cimport (
@@ -47,11 +47,6 @@ from rvh_stable import _rules
 
 cdef extern from "Python.h":
     bint PyLong_CheckExact(object)
-    # Never fails for an int: the value modulo 2**64 (and a quick digit loop,
-    # unlike PyLong_AsUnsignedLongLong, which goes byte by byte on 3.11).
-    unsigned long long PyLong_AsUnsignedLongLongMask(object)
-    bint PyObject_RichCompareBool(object, object, int) except -1
-    enum: Py_LT
     bint PyUnicode_IS_ASCII(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     void* PyUnicode_DATA(object)
@@ -75,7 +70,6 @@ cdef extern from *:
     const uint64_t JUMP_MULT "RVH_JUMP_MULT"
 
 IMPLEMENTATION = "cython"
-cdef object _KEY_LIMIT = _rules.KEY_LIMIT
 MAX_BUCKETS = _rules.MAX_BUCKETS
 
 cdef enum:
@@ -184,16 +178,20 @@ def xxh64(data):
 # --- key -> uint64 ------------------------------------------------------------
 
 cdef inline int _exact_int_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
-    """An exact int key: the common case, with no Python-level work."""
-    cdef int overflow = 0
-    cdef long long value = PyLong_AsLongLongAndOverflow(key, &overflow)
-    if overflow == 0:
-        out[0] = <uint64_t>value  # two's complement for negatives
-        return 0
-    if overflow > 0 and PyObject_RichCompareBool(key, _KEY_LIMIT, Py_LT):
-        out[0] = PyLong_AsUnsignedLongLongMask(key)  # in [2**63, 2**64)
-        return 0
-    _rules.raise_key_range(key, index)
+    """An exact int key: the common case, with no Python-level work.
+
+    Cython compiles the sign test and both conversions to inline reads of the
+    int's digits; only a key outside [-2**63, 2**64) raises (OverflowError),
+    and that is turned into the documented ValueError.
+    """
+    try:
+        if key < 0:
+            out[0] = <uint64_t><int64_t>key  # two's complement
+        else:
+            out[0] = <uint64_t>key
+    except OverflowError:
+        _rules.raise_key_range(key, index)
+    return 0
 
 
 cdef int _bytes_like_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
