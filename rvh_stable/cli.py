@@ -322,6 +322,34 @@ def _single(args: argparse.Namespace, n: int, out: _Output, debug: bool) -> None
     out.write([text], [key], [bucket])
 
 
+def _first_invalid(keys: list[Key], n: int, first: int) -> tuple[list[int], CliError | None]:
+    """Error path of a chunk: the buckets before its first invalid key, and that
+    key's error, with the core's message (without jump_hash_many's "keys[i]: ")."""
+    buckets: list[int] = []
+    for key in keys:
+        try:
+            buckets.append(jump_hash(key, n))
+        except (ValueError, TypeError) as exc:
+            return buckets, CliError(f"line {first + len(buckets)}: {exc}")
+    return buckets, None
+
+
+def _emit(
+    out: _Output,
+    first: int,
+    lines: list[str],
+    keys: list[Key],
+    buckets: Sequence[int],
+    error: CliError | None,
+) -> int:
+    """Write a chunk's lines up to the first invalid one; raise its error if any."""
+    out.write(lines, keys, buckets)
+    log.debug("lines %d-%d: %d keys hashed", first, first + len(lines) - 1, len(buckets))
+    if error is not None:
+        raise error
+    return len(buckets)
+
+
 def _stream_sync(
     chunks: Iterator[tuple[int, list[str]]], n: int, int_key: bool, out: _Output
 ) -> int:
@@ -331,20 +359,8 @@ def _stream_sync(
         try:
             buckets = jump_hash_many(keys, n)
         except (ValueError, TypeError):
-            # Error path only: find the first invalid key, and its message
-            # without jump_hash_many's "keys[i]: " prefix, one key at a time.
-            buckets = []
-            for key in keys:
-                try:
-                    buckets.append(jump_hash(key, n))
-                except (ValueError, TypeError) as exc:
-                    error = CliError(f"line {first + len(buckets)}: {exc}")
-                    break
-        out.write(lines, keys, buckets)
-        count += len(buckets)
-        log.debug("lines %d-%d: %d keys hashed", first, first + len(lines) - 1, len(buckets))
-        if error is not None:
-            raise error
+            buckets, error = _first_invalid(keys, n, first)
+        count += _emit(out, first, lines, keys, buckets, error)
     return count
 
 
@@ -353,7 +369,7 @@ async def _stream_async(
 ) -> int:
     # The twin of _stream_sync, through the asyncio API.  Reading the input
     # blocks the loop, which has nothing else to run.
-    from .aio import async_jump_hash, async_jump_hash_many
+    from .aio import async_jump_hash_many
 
     count = 0
     for first, lines in chunks:
@@ -361,18 +377,8 @@ async def _stream_async(
         try:
             buckets = await async_jump_hash_many(keys, n)
         except (ValueError, TypeError):
-            buckets = []
-            for key in keys:
-                try:
-                    buckets.append(await async_jump_hash(key, n))
-                except (ValueError, TypeError) as exc:
-                    error = CliError(f"line {first + len(buckets)}: {exc}")
-                    break
-        out.write(lines, keys, buckets)
-        count += len(buckets)
-        log.debug("lines %d-%d: %d keys hashed", first, first + len(lines) - 1, len(buckets))
-        if error is not None:
-            raise error
+            buckets, error = _first_invalid(keys, n, first)
+        count += _emit(out, first, lines, keys, buckets, error)
     return count
 
 

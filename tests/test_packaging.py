@@ -23,9 +23,11 @@ pytestmark = [
 ]
 
 
-def run(*cmd: str | Path, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+def run(
+    *cmd: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k != "RVH_STABLE_NO_EXTENSIONS"}
-    environ.update(env)
+    environ.update(env or {})
     return subprocess.run(
         [str(c) for c in cmd], cwd=cwd, env=environ, capture_output=True, text=True
     )
@@ -102,43 +104,37 @@ def test_wheel_passes_the_test_suite_outside_the_tree(dist: Path, tmp_path: Path
     assert " passed" in tests.stdout
 
 
-def test_sdist_install_builds_the_compiled_core(dist: Path, tmp_path: Path) -> None:
+def install_sdist(dist: Path, tmp_path: Path, **env: str) -> tuple[Path, str]:
+    """A fresh venv with the sdist installed under ``env``; pip's output."""
     python = venv(tmp_path / "venv")
-    done = run(python, "-m", "pip", "install", "-q", only(dist, "*.tar.gz"))
-    assert done.returncode == 0, done.stderr
+    done = run(python, "-m", "pip", "install", only(dist, "*.tar.gz"), env=env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return python, done.stdout + done.stderr
+
+
+def core_and_answer(python: Path, cwd: Path) -> list[str]:
     check = run(
         python,
         "-c",
         "import rvh_stable; print(rvh_stable.IMPLEMENTATION, rvh_stable.jump_hash('tx42', 1000))",
-        cwd=tmp_path,
+        cwd=cwd,
     )
-    assert check.stdout.split() == ["cython", "626"], check.stderr
+    assert check.returncode == 0, check.stderr
+    return check.stdout.split()
+
+
+def test_sdist_install_builds_the_compiled_core(dist: Path, tmp_path: Path) -> None:
+    python, _ = install_sdist(dist, tmp_path)
+    assert core_and_answer(python, tmp_path) == ["cython", "626"]
 
 
 def test_broken_compiler_fails_with_a_hint(dist: Path, tmp_path: Path) -> None:
     python = venv(tmp_path / "venv")
-    done = run(python, "-m", "pip", "install", only(dist, "*.tar.gz"), CC="/bin/false")
+    done = run(python, "-m", "pip", "install", only(dist, "*.tar.gz"), env={"CC": "/bin/false"})
     assert done.returncode != 0
     assert "RVH_STABLE_NO_EXTENSIONS=1" in done.stdout + done.stderr
 
 
 def test_pure_install_needs_no_compiler(dist: Path, tmp_path: Path) -> None:
-    python = venv(tmp_path / "venv")
-    done = run(
-        python,
-        "-m",
-        "pip",
-        "install",
-        "-q",
-        only(dist, "*.tar.gz"),
-        CC="/bin/false",
-        RVH_STABLE_NO_EXTENSIONS="1",
-    )
-    assert done.returncode == 0, done.stderr
-    check = run(
-        python,
-        "-c",
-        "import rvh_stable; print(rvh_stable.IMPLEMENTATION, rvh_stable.jump_hash('tx42', 1000))",
-        cwd=tmp_path,
-    )
-    assert check.stdout.split() == ["python", "626"], check.stderr
+    python, _ = install_sdist(dist, tmp_path, CC="/bin/false", RVH_STABLE_NO_EXTENSIONS="1")
+    assert core_and_answer(python, tmp_path) == ["python", "626"]
