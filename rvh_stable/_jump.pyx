@@ -462,8 +462,12 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
     cdef const int64_t* values
     try:
         src.acquire(keys, PyBUF_RECORDS_RO)
-    except (TypeError, ValueError, BufferError):
+    except (TypeError, BufferError):
         return None
+    except ValueError:
+        if isinstance(keys, memoryview):  # a released view: there are no keys to read
+            raise
+        return None  # e.g. NumPy datetime64 arrays: hashed element by element
     layout = _rules.classify_format(
         src.view.format.decode("ascii") if src.view.format != NULL else "B",
         src.view.itemsize,

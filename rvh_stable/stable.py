@@ -202,8 +202,12 @@ def _int_buffer_values(keys: object, is_ndarray: bool) -> list[int] | None:
     """
     try:
         view = memoryview(keys)  # type: ignore[arg-type]
-    except (TypeError, ValueError, BufferError):
+    except (TypeError, BufferError):
         return None
+    except ValueError:
+        if isinstance(keys, memoryview):  # a released view: there are no keys to read
+            raise
+        return None  # e.g. NumPy datetime64 arrays: hashed element by element
     with view:
         layout = _rules.classify_format(view.format, view.itemsize)
         if layout is None:

@@ -1,0 +1,475 @@
+"""Threads, mutation during a batch, the GIL, and large inputs.
+
+* Several threads hashing shared inputs at once get exactly the answers of one
+  thread.
+* A list (or dict) changed during a batch, by another thread or by a key's own
+  ``__index__``, gives a result or a clean exception, never a crash.
+* The compiled core's array path releases the GIL: two threads hashing two
+  4M-key arrays finish markedly faster than one after the other.
+* Large inputs: ``num_buckets = 2**31-1``, a batch of one repeated key, keys at
+  both ends of the range, and (slow) a 50M-key array within memory.
+"""
+
+from __future__ import annotations
+
+import array
+import itertools
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+MAX_BUCKETS = 2**31 - 1
+
+# Under line tracing (tools/coverage.sh) the compiled core runs ~100x slower,
+# and the big inputs shrink: coverage needs the paths, not the volume.
+TRACED = sys.gettrace() is not None or "coverage" in sys.modules
+
+
+def needs_numpy() -> Any:
+    return pytest.importorskip("numpy")
+
+
+def mixed_keys(count: int) -> list[Any]:
+    keys: list[Any] = []
+    for i in range(count):
+        r = (i * 0x9E3779B97F4A7C15) % 2**64
+        kind = i % 5
+        if kind == 0:
+            keys.append(r)
+        elif kind == 1:
+            keys.append(r - 2**64 if r >= 2**63 else -i)
+        elif kind == 2:
+            keys.append(f"user:{r:x}")
+        elif kind == 3:
+            keys.append(f"ключ-{i}".encode())
+        else:
+            keys.append(f"客户{i}")
+    return keys
+
+
+def is_pure(core: ModuleType) -> bool:
+    """True for the pure core, and for a traced compiled core: both get small inputs."""
+    return TRACED or bool(core.IMPLEMENTATION == "python")
+
+
+# --- shared inputs ---------------------------------------------------------------
+
+
+def test_threads_get_the_single_threaded_answers(core: ModuleType) -> None:
+    np = needs_numpy()
+    pure = is_pure(core)
+    keys = mixed_keys(3000 if pure else 30_000)
+    ints = np.random.default_rng(1).integers(
+        0, 2**64, size=20_000 if pure else 400_000, dtype=np.uint64, endpoint=False
+    )
+    packed = array.array("q", ints[:5000].view(np.int64).tolist())
+    ns = [1, 7, 1000, 65536, MAX_BUCKETS]
+    expected = {
+        n: (
+            core.jump_hash_many(keys, n),
+            core.jump_hash_many(ints, n),
+            core.jump_hash_many(packed, n),
+        )
+        for n in ns
+    }
+    workers = 6
+    barrier = threading.Barrier(workers)
+
+    def work(worker: int) -> int:
+        barrier.wait()
+        checks = 0
+        for round_ in range(3):
+            n = ns[(worker + round_) % len(ns)]
+            want_keys, want_ints, want_packed = expected[n]
+            assert core.jump_hash_many(keys, n) == want_keys
+            assert core.jump_hash_many(tuple(keys), n) == want_keys
+            assert core.jump_hash_many(iter(keys), n) == want_keys
+            assert np.array_equal(core.jump_hash_many(ints, n, threads=3), want_ints)
+            assert np.array_equal(core.jump_hash_many(ints[::-1], n)[::-1], want_ints)
+            assert core.jump_hash_many(packed, n, threads=2) == want_packed
+            for i in range(worker, len(keys), 97):
+                assert core.jump_hash(keys[i], n) == want_keys[i]
+            checks += 1
+        return checks
+
+    with ThreadPoolExecutor(workers) as pool:
+        assert sum(pool.map(work, range(workers))) == 3 * workers
+
+
+# --- mutation during a batch -------------------------------------------------------
+
+
+class Meddler:
+    """A key whose ``__index__`` changes the list being hashed, mid-batch."""
+
+    def __init__(self, victim: list[Any], action: Callable[[list[Any]], None]) -> None:
+        self.victim = victim
+        self.action = action
+
+    def __index__(self) -> int:
+        self.action(self.victim)
+        return 12345
+
+
+ACTIONS: dict[str, Callable[[list[Any]], None]] = {
+    "clear": lambda v: v.clear(),
+    "extend": lambda v: v.extend(range(1000)),
+    "truncate": lambda v: v.__delitem__(slice(len(v) // 2, None)),
+    "replace-with-bad": lambda v: v.__setitem__(slice(None), [None] * len(v)),
+    "replace-with-strs": lambda v: v.__setitem__(slice(None), ["s"] * (len(v) + 3)),
+    "reverse": lambda v: v.reverse(),
+    "pop": lambda v: v.pop() if v else None,
+}
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_a_key_that_mutates_its_own_batch(core: ModuleType, action: str) -> None:
+    for position in (0, 1, 255, 256, 600):  # either side of the compiled core's blocks
+        victim: list[Any] = list(range(1000))
+        victim[position] = Meddler(victim, ACTIONS[action])
+        try:
+            result = core.jump_hash_many(victim, 1000)
+        except (TypeError, ValueError):
+            continue
+        assert isinstance(result, list)
+        assert all(type(b) is int and 0 <= b < 1000 for b in result)
+        assert result[:position] == [core.jump_hash(k, 1000) for k in range(position)]
+        assert result[position] == core.jump_hash(12345, 1000)
+
+
+def test_a_list_mutated_by_another_thread(core: ModuleType) -> None:
+    size = 2000 if is_pure(core) else 20_000
+    keys: list[Any] = mixed_keys(size)
+    table = {k: None for k in mixed_keys(size)}
+    stop = threading.Event()
+    previous = sys.getswitchinterval()
+
+    def mutate() -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            op = i % 7
+            if op == 0:
+                keys.append(f"new-{i}")
+            elif op == 1 and keys:
+                keys.pop()
+            elif op == 2 and keys:
+                # A bad key, visible to the batch only until the next statement.
+                j = i % len(keys)
+                keys[j] = None
+                keys[j] = i
+            elif op == 3 and len(keys) > size // 2:
+                del keys[: i % 50]
+            elif op == 4 and len(keys) < 2 * size:
+                keys.extend(mixed_keys(60))
+            elif op == 5:
+                table[f"t{i}"] = None
+                table.pop(next(iter(table)), None)
+            elif op == 6 and i % 700 == 6:
+                keys.insert(i % len(keys), Meddler(keys, ACTIONS["pop"]))
+            time.sleep(0)
+
+    sys.setswitchinterval(1e-6)
+    thread = threading.Thread(target=mutate)
+    thread.start()
+    outcomes: dict[str, int] = {}
+    try:
+        for round_ in range(60):
+            batch: Any = keys if round_ % 3 else table.keys()
+            try:
+                result = core.jump_hash_many(batch, 10_000)
+            except (TypeError, ValueError) as exc:
+                # A bad element put in by the other thread.
+                assert str(exc).startswith("keys["), exc
+                kind = type(exc).__name__
+            except RuntimeError as exc:
+                # A dict changed size while it was iterated: Python's own error.
+                assert "changed" in str(exc) and "during iteration" in str(exc), exc
+                kind = "RuntimeError"
+            else:
+                assert all(type(b) is int and 0 <= b < 10_000 for b in result)
+                kind = "ok"
+            outcomes[kind] = outcomes.get(kind, 0) + 1
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(previous)
+    assert outcomes.get("ok", 0) > 0, outcomes
+
+
+def test_an_array_written_by_another_thread(core: ModuleType) -> None:
+    np = needs_numpy()
+    size = 20_000 if is_pure(core) else 2_000_000
+    rng = np.random.default_rng(2)
+    old = rng.integers(0, 2**64, size=size, dtype=np.uint64, endpoint=False)
+    # Each new key differs from the old one in a single byte: a copy may write
+    # an element byte by byte (memcpy does under AddressSanitizer), and any mix
+    # of the two is then still one of them.
+    flips = rng.integers(1, 256, size=size, dtype=np.uint64)
+    shifts = (np.arange(size, dtype=np.uint64) % np.uint64(8)) * np.uint64(8)
+    new = old ^ (flips << shifts)
+    want_old = core.jump_hash_many(old, 1000)
+    want_new = core.jump_hash_many(new, 1000)
+    keys = old.copy()
+    stop = threading.Event()
+
+    def flip() -> None:
+        step = size // 16
+        while not stop.is_set():
+            for start in range(0, size, step):
+                keys[start : start + step] = new[start : start + step]
+            keys[:] = old
+
+    thread = threading.Thread(target=flip)
+    thread.start()
+    try:
+        for threads in (1, 2, 1, 2):
+            got = core.jump_hash_many(keys, 1000, threads=threads)
+            # Each key was read once, before or after the other thread's write.
+            assert ((got == want_old) | (got == want_new)).all()
+    finally:
+        stop.set()
+        thread.join()
+
+
+# --- the GIL ----------------------------------------------------------------------
+
+
+def longest_stall(work: Callable[[], object]) -> tuple[float, float]:
+    """(seconds ``work`` took, longest gap another Python thread saw meanwhile)."""
+    stamps: list[float] = []
+    started = threading.Event()
+    done = threading.Event()
+
+    def tick() -> None:
+        started.set()
+        while not done.is_set():
+            stamps.append(time.perf_counter())
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    started.wait()
+    time.sleep(0.01)
+    try:
+        start = time.perf_counter()
+        work()
+        end = time.perf_counter()
+    finally:
+        done.set()
+        ticker.join()
+    inside = [start] + [t for t in stamps if start <= t <= end] + [end]
+    return end - start, max(b - a for a, b in itertools.pairwise(inside))
+
+
+def test_other_threads_run_during_an_array_batch(compiled_core: ModuleType) -> None:
+    # Not a speed measure: a thread that needs the GIL keeps running while a
+    # long array batch runs only if the batch released the GIL.  A call that
+    # holds it stalls the other thread for its whole length, even on one CPU.
+    np = needs_numpy()
+    if TRACED:
+        pytest.skip("line tracing (coverage) takes the GIL on every traced line")
+    keys = np.random.default_rng(5).integers(
+        0, 2**64, size=4_000_000, dtype=np.uint64, endpoint=False
+    )
+    took, stall = longest_stall(lambda: compiled_core.jump_hash_many(keys, 2**20))
+    assert took > 0.05
+    # A few switch intervals (5 ms) and the ticker's own hiccups (a list
+    # reallocation, slow under ASan), against the whole batch if it held the GIL.
+    assert stall < max(0.05, took / 2), (took, stall)
+    # The control: a C call that holds the GIL (sum over a range) stalls the ticker.
+    took, stall = longest_stall(lambda: sum(range(5_000_000)))
+    assert stall > 0.8 * took, (took, stall)
+
+
+def test_array_batches_release_the_gil(compiled_core: ModuleType) -> None:
+    np = needs_numpy()
+    from rvh_stable import _rules
+
+    if _rules.available_cpus() < 2:
+        pytest.skip("needs 2 CPUs")
+    if TRACED:
+        pytest.skip("line tracing (coverage) takes the GIL on every traced line")
+    rng = np.random.default_rng(3)
+    a, b = (rng.integers(0, 2**64, size=4_000_000, dtype=np.uint64, endpoint=False) for _ in "ab")
+    n = 1000
+    want_a, want_b = compiled_core.jump_hash_many(a, n), compiled_core.jump_hash_many(b, n)
+    results: dict[str, Any] = {}
+
+    def run(name: str, keys: Any, barrier: threading.Barrier) -> None:
+        barrier.wait()
+        results[name] = compiled_core.jump_hash_many(keys, n)
+
+    speedups = []
+    busy = []
+    for _ in range(5):  # the machine may be busy: the best of a few tries
+        start = time.perf_counter()
+        compiled_core.jump_hash_many(a, n)
+        compiled_core.jump_hash_many(b, n)
+        sequential = time.perf_counter() - start
+        barrier = threading.Barrier(3)
+        threads = [
+            threading.Thread(target=run, args=(x, k, barrier)) for x, k in (("a", a), ("b", b))
+        ]
+        for t in threads:
+            t.start()
+        barrier.wait()
+        others = cpu_of_other_processes()
+        start = time.perf_counter()
+        for t in threads:
+            t.join()
+        parallel = time.perf_counter() - start
+        busy.append(others() / parallel)
+        assert np.array_equal(results["a"], want_a)
+        assert np.array_equal(results["b"], want_b)
+        speedups.append(sequential / parallel)
+        if speedups[-1] >= 1.3:
+            break
+    if max(speedups) < 1.3 and min(busy) > 0.3:
+        # Another process took a CPU the whole time: a measure would say nothing.
+        # test_other_threads_run_during_an_array_batch still shows the release.
+        pytest.skip(f"other processes used {min(busy):.1f}+ CPUs; speedups {speedups}")
+    # One thread holding the GIL would give about 1.0; two free cores about 2.
+    assert max(speedups) >= 1.3, (speedups, busy)
+
+
+def cpu_of_other_processes() -> Callable[[], float]:
+    """Start a measure; the returned function gives other processes' CPU seconds since."""
+
+    def busy_seconds() -> float:
+        try:
+            with open("/proc/stat") as f:
+                fields = [int(x) for x in f.readline().split()[1:9]]
+        except OSError:
+            return 0.0  # not Linux: count nobody else
+        idle = fields[3] + fields[4]
+        return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
+
+    def ours() -> float:
+        t = os.times()
+        return t.user + t.system
+
+    start_all, start_ours = busy_seconds(), ours()
+    return lambda: max(0.0, (busy_seconds() - start_all) - (ours() - start_ours))
+
+
+# --- large inputs -------------------------------------------------------------------
+
+
+def test_the_largest_bucket_count(
+    core: ModuleType, jump_rows: list[tuple[int, int, int, str]]
+) -> None:
+    rows = [(k, b) for k, n, b, _ in jump_rows if n == MAX_BUCKETS]
+    assert rows
+    keys = [k for k, _ in rows]
+    want = [b for _, b in rows]
+    assert [core.jump_hash(k, MAX_BUCKETS) for k in keys] == want
+    assert core.jump_hash_many(keys, MAX_BUCKETS) == want
+    assert core.jump_hash_many(array.array("Q", keys), MAX_BUCKETS) == want
+    strs = [f"s{i}" for i in range(500)]
+    got = core.jump_hash_many(strs, MAX_BUCKETS)
+    assert all(0 <= b < MAX_BUCKETS for b in got)
+    before = core.jump_hash_many(strs, MAX_BUCKETS - 1)
+    assert all(g in (b, MAX_BUCKETS - 1) for g, b in zip(got, before, strict=True))
+
+
+@pytest.mark.parametrize("n", [1, 1000, 65536, 65537, MAX_BUCKETS])
+def test_one_key_repeated(core: ModuleType, n: int) -> None:
+    count = 5000 if is_pure(core) else 300_000
+    for key in (2**64 - 1, -(2**63), "tx42", b"\x00"):
+        want = core.jump_hash(key, n)
+        assert core.jump_hash_many([key] * count, n) == [want] * count
+    np = pytest.importorskip("numpy")
+    keys = np.full(count, 2**64 - 1, dtype=np.uint64)
+    got = core.jump_hash_many(keys, n, threads=2)
+    assert (got == core.jump_hash(2**64 - 1, n)).all()
+    assert got.shape == (count,)
+
+
+ENDS = [-(2**63), -(2**63) + 1, -2, -1, 0, 1, 2, 2**63 - 2, 2**63 - 1]
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000, MAX_BUCKETS])
+def test_keys_at_both_ends_of_the_range(core: ModuleType, n: int) -> None:
+    unsigned = [k % 2**64 for k in ENDS]
+    want = [core.jump_hash(k, n) for k in unsigned]
+    assert [core.jump_hash(k, n) for k in ENDS] == want
+    assert core.jump_hash_many(ENDS, n) == want
+    assert core.jump_hash_many(array.array("q", ENDS), n) == want
+    assert core.jump_hash_many(array.array("Q", unsigned), n) == want
+    assert [core.hash_key(k) for k in ENDS] == unsigned
+    for bad in (-(2**63) - 1, 2**64):
+        with pytest.raises(ValueError, match=r"key must be an int in \[-2\*\*63, 2\*\*64\)"):
+            core.jump_hash(bad, n)
+    np = pytest.importorskip("numpy")
+    assert core.jump_hash_many(np.array(ENDS, dtype=np.int64), n).tolist() == want
+    assert core.jump_hash_many(np.array(unsigned, dtype=np.uint64), n).tolist() == want
+    assert core.jump_hash_many(np.array(ENDS, dtype=">i8"), n).tolist() == want
+
+
+def rss_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return None
+
+
+@pytest.mark.slow
+def test_a_50m_key_array_batch_within_memory(compiled_core: ModuleType) -> None:
+    # Compiled core only: the pure one would need minutes and a list of 50M ints.
+    np = needs_numpy()
+    count = 50_000_000
+    keys = np.arange(count, dtype=np.uint64)
+    keys *= np.uint64(0x9E3779B97F4A7C15)  # spread them over the 64-bit range
+    before = rss_bytes()
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_bytes() or 0)
+            time.sleep(0.002)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        got = compiled_core.jump_hash_many(keys, 1000, threads=2)
+    finally:
+        done.set()
+        sampler.join()
+    assert got.shape == (count,)
+    assert got.dtype == np.int64
+    output = count * 8
+    if before is not None:
+        # The output array is the only allocation (400 MB); the input is read in place.
+        assert peak[0] - before <= output + 32 * 2**20, (before, peak[0])
+    picks = np.random.default_rng(4).integers(0, count, size=20_000)
+    for i in picks.tolist():
+        assert got[i] == compiled_core.jump_hash(int(keys[i]), 1000)
+    assert 0 <= got.min() and got.max() < 1000
+    counts = np.bincount(got, minlength=1000)
+    assert counts.min() > 0.95 * count / 1000
+
+
+def test_batch_when_no_thread_can_be_started(
+    core: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "can't start new thread": the compiled core runs that job on the calling
+    # thread instead, with the same answers.
+    np = needs_numpy()
+    keys = np.arange(3 * 2**16, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    want = core.jump_hash_many(keys, 1000)
+
+    class NoThreads(threading.Thread):
+        def start(self) -> None:
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading, "Thread", NoThreads)
+    assert np.array_equal(core.jump_hash_many(keys, 1000, threads=3), want)

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Usage: tools/coverage.sh [pytest arguments]
+#
+# Line coverage of both cores from one test run: the pure core (stable.py and
+# the shared _rules.py) with coverage.py as usual, the compiled core (_jump.pyx)
+# through the Cython.Coverage plugin, in a build made with
+# RVH_STABLE_CYTHON_TRACE=1 (setup.py then turns on linetrace and the
+# CYTHON_TRACE / CYTHON_TRACE_NOGIL macros).  Prints one report per core and
+# the whole package's, and exits non-zero if a core is below $RVH_COVERAGE_MIN
+# percent (default 95).
+#
+# The traced build lives in a copy of this tree with a venv of its own, under
+# $RVH_COVERAGE_DIR (default /tmp/rvh-coverage): the source tree and its .venv
+# are not touched.  The configuration is tools/coveragerc.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DIR=${RVH_COVERAGE_DIR:-/tmp/rvh-coverage}
+PYTHON=${PYTHON:-python3}
+MIN=${RVH_COVERAGE_MIN:-95}
+RC="$DIR/src/tools/coveragerc"
+
+echo "== copying the tree to $DIR/src"
+rm -rf "$DIR/src"
+mkdir -p "$DIR/src"
+tar -C "$ROOT" \
+    --exclude='./.venv*' --exclude=./.git --exclude=./build --exclude=./dist \
+    --exclude='*.egg-info' --exclude='*.so' --exclude=./rvh_stable/_jump.c \
+    --exclude=__pycache__ --exclude=.pytest_cache --exclude=.mypy_cache \
+    --exclude=.ruff_cache --exclude=.hypothesis --exclude=.benchmarks \
+    -cf - . | tar -C "$DIR/src" -xf -
+
+if [ ! -x "$DIR/venv/bin/python" ]; then
+    echo "== creating $DIR/venv"
+    "$PYTHON" -m venv "$DIR/venv"
+fi
+VPY="$DIR/venv/bin/python"
+"$VPY" -m pip install -q --upgrade pip
+"$VPY" -m pip install -q "setuptools>=77" "Cython>=3.1,<3.4" "coverage>=7.4" \
+    "pytest>=7" "numpy>=1.23" "xxhash>=3" "build>=1" "hypothesis>=6.100"
+
+echo "== building the compiled core with RVH_STABLE_CYTHON_TRACE=1"
+(
+    cd "$DIR/src"
+    # Editable: the extension and the generated _jump.c stay next to _jump.pyx,
+    # where Cython.Coverage looks for them.
+    RVH_STABLE_CYTHON_TRACE=1 "$VPY" -m pip install -q --no-deps --no-build-isolation -e .
+)
+
+cd "$DIR/src"
+unset RVH_STABLE_NO_EXTENSIONS
+"$VPY" -m coverage erase --rcfile="$RC"
+echo "== pytest $* under coverage"
+"$VPY" -m coverage run --rcfile="$RC" -m pytest -p no:cacheprovider "$@"
+
+status=0
+report() {
+    local name=$1 include=$2
+    echo
+    echo "== $name"
+    if ! "$VPY" -m coverage report --rcfile="$RC" --include="$include" --fail-under="$MIN"; then
+        echo "!! $name is below $MIN%"
+        status=1
+    fi
+}
+report "compiled core (rvh_stable/_jump.pyx)" "*/rvh_stable/_jump.pyx"
+report "pure core (rvh_stable/stable.py)" "*/rvh_stable/stable.py"
+report "shared rules (rvh_stable/_rules.py)" "*/rvh_stable/_rules.py"
+echo
+echo "== the whole package"
+"$VPY" -m coverage report --rcfile="$RC"
+exit $status
