@@ -261,18 +261,22 @@ def hash_key(key):
 
 # --- the jump loop ------------------------------------------------------------
 
+cdef inline int64_t _next_j(uint64_t key, int64_t b) noexcept nogil:
+    # The paper's expression in IEEE double, in the paper's order: the
+    # division rounds once and the product rounds again; merging or skipping
+    # either rounding changes rare answers.  (key >> 33) + 1 is below
+    # 2**31 + 1, so going through int64 converts it exactly and with a single
+    # instruction.  Every kernel takes its step from here.
+    return <int64_t>((b + 1) * (2147483648.0 / <double><int64_t>((key >> 33) + 1)))
+
+
 cdef inline int32_t _jump(uint64_t key, int32_t num_buckets) noexcept nogil:
     cdef int64_t b = -1
     cdef int64_t j = 0
     while j < num_buckets:
         b = j
         key = key * JUMP_MULT + 1
-        # The paper's expression in IEEE double, in the paper's order: the
-        # division rounds once and the product rounds again; merging or
-        # skipping either rounding changes rare answers.  (key >> 33) + 1 is
-        # below 2**31 + 1, so going through int64 converts it exactly and
-        # with a single instruction.
-        j = <int64_t>((b + 1) * (2147483648.0 / <double><int64_t>((key >> 33) + 1)))
+        j = _next_j(key, b)
     return <int32_t>b
 
 
@@ -353,7 +357,7 @@ cdef void _jump_keys(const uint64_t* keys, Py_ssize_t count, int32_t n,
         for l in range(LANES):
             b[l] = j[l]
             k[l] = k[l] * JUMP_MULT + 1
-            j[l] = <int64_t>((b[l] + 1) * (2147483648.0 / <double><int64_t>((k[l] >> 33) + 1)))
+            j[l] = _next_j(k[l], b[l])
 
 
 cdef inline uint64_t _load(const char* p, int itemsize, bint is_signed,

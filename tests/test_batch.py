@@ -266,3 +266,12 @@ def test_bad_threads(core: ModuleType, threads: Any, exc: type[Exception], messa
         core.jump_hash_many([1], 10, threads=threads)
     with pytest.raises(exc, match=message):
         core.jump_hash_many([], 10, threads=threads)
+
+
+def test_arrays_without_a_buffer_are_hashed_element_by_element(core: ModuleType) -> None:
+    np = pytest.importorskip("numpy")
+    # NumPy refuses a buffer for datetime64 (ValueError): the elements are then
+    # taken one by one, and are not valid keys.
+    dates = np.array(["2026-11-27"], dtype="datetime64[D]")
+    with pytest.raises(TypeError, match=r"^keys\[0\]: key must be .*got datetime64"):
+        core.jump_hash_many(dates, 10)

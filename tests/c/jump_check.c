@@ -5,7 +5,7 @@
  * tests/test_x87.py builds it for 32-bit x86 (gcc -m32) with the project's
  * i686 flags (-msse2 -mfpmath=sse) and with the x87 unit (-mfpmath=387), to
  * show that the flags are what keeps i686 wheels bit-exact.  The step is the
- * same expression, in the same order, as _jump in rvh_stable/_jump.pyx.
+ * same expression, in the same order, as _next_j in rvh_stable/_jump.pyx.
  */
 #include <stdint.h>
 #include <stdio.h>
