@@ -296,12 +296,25 @@ def jump_hash(key, num_buckets):
     The bucket of ``key``, in ``[0, num_buckets)``, by Lamping and Veach's
     Jump Consistent Hash.  ``num_buckets`` is an int in ``[1, 2**31-1]``.
     """
-    cdef int32_t n = _check_buckets(num_buckets)
+    cdef long long count
     cdef uint64_t k
-    if PyLong_CheckExact(key):  # decided before any other dispatch
-        _exact_int_u64(key, -1, &k)
-    else:
-        _key_u64(key, -1, &k)
+    if PyLong_CheckExact(key) and PyLong_CheckExact(num_buckets):
+        # The common case, decided before any other dispatch: both ints are
+        # read inline from their digits, under a single try.  Anything out of
+        # range takes the general path below, which reports it.
+        try:
+            count = num_buckets
+            if key < 0:
+                k = <uint64_t><int64_t>key
+            else:
+                k = <uint64_t>key
+        except OverflowError:
+            pass
+        else:
+            if 1 <= count <= MAX_BUCKETS_C:
+                return _jump(k, <int32_t>count)
+    cdef int32_t n = _check_buckets(num_buckets)
+    _key_u64(key, -1, &k)
     return _jump(k, n)
 
 
