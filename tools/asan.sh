@@ -30,25 +30,9 @@ if [ ! -e "$LIBASAN" ]; then
     exit 2
 fi
 
-echo "== copying the tree to $DIR/src"
-rm -rf "$DIR/src"
-mkdir -p "$DIR/src"
-tar -C "$ROOT" \
-    --exclude='./.venv*' --exclude=./.git --exclude=./build --exclude=./dist \
-    --exclude='*.egg-info' --exclude='*.so' --exclude=./rvh_stable/_jump.c \
-    --exclude=__pycache__ --exclude=.pytest_cache --exclude=.mypy_cache \
-    --exclude=.ruff_cache --exclude=.hypothesis --exclude=.benchmarks \
-    -cf - . | tar -C "$DIR/src" -xf -
-
-if [ ! -x "$DIR/venv/bin/python" ]; then
-    echo "== creating $DIR/venv"
-    "$PYTHON" -m venv "$DIR/venv"
-fi
-VPY="$DIR/venv/bin/python"
-cd /
-"$VPY" -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-"$VPY" -m pip install -q "setuptools>=77" "Cython>=3.1,<3.4" \
-    "pytest>=7" "numpy>=1.23" "xxhash>=3" "build>=1" "hypothesis>=6.100"
+# shellcheck source=tools/scratch_env.sh
+. "$ROOT/tools/scratch_env.sh"
+scratch_env "$DIR" "$PYTHON"
 
 echo "== building the compiled core with $SAN"
 (

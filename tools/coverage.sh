@@ -20,24 +20,9 @@ PYTHON=${PYTHON:-python3}
 MIN=${RVH_COVERAGE_MIN:-95}
 RC="$DIR/src/tools/coveragerc"
 
-echo "== copying the tree to $DIR/src"
-rm -rf "$DIR/src"
-mkdir -p "$DIR/src"
-tar -C "$ROOT" \
-    --exclude='./.venv*' --exclude=./.git --exclude=./build --exclude=./dist \
-    --exclude='*.egg-info' --exclude='*.so' --exclude=./rvh_stable/_jump.c \
-    --exclude=__pycache__ --exclude=.pytest_cache --exclude=.mypy_cache \
-    --exclude=.ruff_cache --exclude=.hypothesis --exclude=.benchmarks \
-    -cf - . | tar -C "$DIR/src" -xf -
-
-if [ ! -x "$DIR/venv/bin/python" ]; then
-    echo "== creating $DIR/venv"
-    "$PYTHON" -m venv "$DIR/venv"
-fi
-VPY="$DIR/venv/bin/python"
-"$VPY" -m pip install -q --upgrade pip
-"$VPY" -m pip install -q "setuptools>=77" "Cython>=3.1,<3.4" "coverage>=7.4" \
-    "pytest>=7" "numpy>=1.23" "xxhash>=3" "build>=1" "hypothesis>=6.100"
+# shellcheck source=tools/scratch_env.sh
+. "$ROOT/tools/scratch_env.sh"
+scratch_env "$DIR" "$PYTHON" "coverage>=7.4"
 
 echo "== building the compiled core with RVH_STABLE_CYTHON_TRACE=1"
 (
