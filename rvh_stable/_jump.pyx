@@ -507,10 +507,11 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
     if is_ndarray:
         numpy = sys.modules["numpy"]
         result = numpy.empty(keys.shape, dtype=numpy.int64)
-        dest.acquire(result, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
     else:
         result = bytearray(count * sizeof(int64_t))
-        dest.acquire(result, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
+    dest.acquire(result, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
+    is_signed, big_endian = layout
+    swap = big_endian != (sys.byteorder == "big")
 
     chunks = count // _rules.MIN_KEYS_PER_THREAD
     if chunks > threads:
@@ -528,8 +529,8 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
         job.stride = stride
         job.count = min(per, count - start)
         job.itemsize = <int>src.view.itemsize
-        job.is_signed = layout[0]
-        job.swap = layout[1] != (sys.byteorder == "big")
+        job.is_signed = is_signed
+        job.swap = swap
         job.n = n
         job.out = <int64_t*>dest.view.buf + start
         jobs.append(job)
