@@ -9,6 +9,7 @@ same words.
 
 from __future__ import annotations
 
+import operator
 import os
 import sys
 from typing import NoReturn
@@ -81,23 +82,33 @@ def raise_key_encoding(exc: UnicodeEncodeError, index: int = -1) -> NoReturn:
     ) from exc
 
 
+def as_int(value: object) -> int | None:
+    """``value`` as an int if it is one (or has ``__index__``), None otherwise.
+
+    ``bool`` is not an int here: ``True`` as a key or a count is a bug.
+    """
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        return None
+    return operator.index(value)  # type: ignore[arg-type]
+
+
 def check_buckets(num_buckets: object) -> int:
     """Return ``num_buckets`` as an int, or raise TypeError/ValueError."""
-    if isinstance(num_buckets, bool) or not hasattr(type(num_buckets), "__index__"):
+    value = as_int(num_buckets)
+    if value is None:
         raise TypeError(f"num_buckets must be an int, got {type(num_buckets).__name__}")
-    value = num_buckets.__index__()  # type: ignore[attr-defined]
     if not 1 <= value <= MAX_BUCKETS:
         raise ValueError(f"num_buckets must be in [1, 2**31-1], got {_show_int(value)}")
-    return int(value)
+    return value
 
 
 def resolve_threads(threads: object) -> int:
     """Return the number of threads a batch may use (>= 1)."""
     if threads is None:
         return available_cpus()
-    if isinstance(threads, bool) or not hasattr(type(threads), "__index__"):
+    value = as_int(threads)
+    if value is None:
         raise TypeError(f"threads must be None or an int >= 1, got {type(threads).__name__}")
-    value = int(threads.__index__())  # type: ignore[attr-defined]
     if value < 1:
         raise ValueError(f"threads must be None or an int >= 1, got {_show_int(value)}")
     return value

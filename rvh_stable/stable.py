@@ -19,7 +19,6 @@ different processes.
 
 from __future__ import annotations
 
-import operator
 import struct
 import sys
 from collections.abc import Iterable
@@ -134,9 +133,10 @@ def _key_to_u64(key: object, index: int = -1) -> int:
         return _bytes_key(data, key, index)
     if isinstance(key, (bytes, bytearray, memoryview)):
         return _bytes_key(bytes(key), key, index)
-    if isinstance(key, bool) or not hasattr(kind, "__index__"):
+    value = _rules.as_int(key)
+    if value is None:
         _rules.raise_key_type(key, index)
-    return _key_to_u64(operator.index(key), index)  # type: ignore[arg-type]
+    return _key_to_u64(value, index)
 
 
 def hash_key(key: int | str | bytes | bytearray | memoryview) -> int:
