@@ -23,10 +23,9 @@ from cpython.buffer cimport (
     PyObject_CheckBuffer,
     PyObject_GetBuffer,
 )
-from cpython.list cimport PyList_GET_ITEM
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_GET_SIZE
-from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.number cimport PyIndex_Check, PyNumber_Index
+from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_Check
 from libc.stdint cimport (
     int8_t,
@@ -50,6 +49,8 @@ cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     void* PyUnicode_DATA(object)
+    PyObject* PyObject_Vectorcall(PyObject* callable, PyObject* const* args, size_t nargsf,
+                                  PyObject* kwnames) noexcept
 
 cdef extern from *:
     """
@@ -69,6 +70,180 @@ cdef extern from *:
     const uint64_t XXH_P5 "RVH_XXH_P5"
     const uint64_t JUMP_MULT "RVH_JUMP_MULT"
 
+cdef extern from *:
+    """
+    /* jump_hash's common call passes two exact ints, or an ASCII str and an
+     * int.  These helpers read such arguments without the C API: an int's
+     * digits the way Cython's own conversions read them (CPython's layout,
+     * which changed in 3.12), a compact ASCII str's characters in place.
+     * Each returns 1 and stores the value, or returns 0 without setting an
+     * exception for anything else (another type, a value out of range), and
+     * the caller's general path converts or reports that argument.  Where
+     * the layout is not known here, the public C API does the same job. */
+    #if !defined(PYPY_VERSION) && !defined(Py_LIMITED_API) \
+        && PY_VERSION_HEX < 0x030F0000 && !defined(RVH_PUBLIC_INT_API)
+      #define RVH_INT_DIGITS 1
+      #if PY_VERSION_HEX >= 0x030C0000
+        #ifndef _PyLong_SIGN_MASK
+          #define _PyLong_SIGN_MASK 3
+        #endif
+        #ifndef _PyLong_NON_SIZE_BITS
+          #define _PyLong_NON_SIZE_BITS 3
+        #endif
+        #define RVH_INT_NEGATIVE(op) \
+            ((((PyLongObject *)(op))->long_value.lv_tag & _PyLong_SIGN_MASK) == 2)
+        #define RVH_INT_NDIGITS(op) \
+            ((Py_ssize_t)(((PyLongObject *)(op))->long_value.lv_tag >> _PyLong_NON_SIZE_BITS))
+        #define RVH_INT_DIGITS_OF(op) (((PyLongObject *)(op))->long_value.ob_digit)
+      #else
+        #define RVH_INT_NEGATIVE(op) (Py_SIZE(op) < 0)
+        #define RVH_INT_NDIGITS(op) (Py_SIZE(op) < 0 ? -Py_SIZE(op) : Py_SIZE(op))
+        #define RVH_INT_DIGITS_OF(op) (((PyLongObject *)(op))->ob_digit)
+      #endif
+
+    /* |op| when it is below 2**64. */
+    static inline int rvh_int_magnitude(PyObject *op, uint64_t *out) {
+        Py_ssize_t n = RVH_INT_NDIGITS(op);
+        const digit *d = RVH_INT_DIGITS_OF(op);
+        uint64_t v = 0;
+      #if PyLong_SHIFT == 30
+        switch (n) {
+        case 0: break;
+        case 1: v = d[0]; break;
+        case 2: v = (uint64_t)d[0] | (uint64_t)d[1] << 30; break;
+        case 3:
+            if (d[2] >> 4) return 0;  /* 30 + 30 + 4 bits */
+            v = (uint64_t)d[0] | (uint64_t)d[1] << 30 | (uint64_t)d[2] << 60;
+            break;
+        default: return 0;
+        }
+      #else
+        if (n > (64 + PyLong_SHIFT - 1) / PyLong_SHIFT) return 0;
+        while (n > 0) {
+            if (v >> (64 - PyLong_SHIFT)) return 0;
+            v = (v << PyLong_SHIFT) | d[--n];
+        }
+      #endif
+        *out = v;
+        return 1;
+    }
+    #else
+      #define RVH_INT_DIGITS 0
+    #endif
+
+    /* An exact int in [-2**63, 2**64), modulo 2**64 (two's complement). */
+    static inline int rvh_int_u64(PyObject *op, uint64_t *out) {
+        uint64_t v;
+        if (!PyLong_CheckExact(op)) return 0;
+    #if RVH_INT_DIGITS
+        if (!rvh_int_magnitude(op, &v)) return 0;
+        if (RVH_INT_NEGATIVE(op)) {
+            if (v > ((uint64_t)1 << 63)) return 0;
+            v = (uint64_t)0 - v;
+        }
+    #else
+        int overflow;
+        long long s = PyLong_AsLongLongAndOverflow(op, &overflow);
+        if (overflow == 0 && !(s == -1 && PyErr_Occurred())) {
+            *out = (uint64_t)s;
+            return 1;
+        }
+        if (overflow <= 0) {
+            PyErr_Clear();
+            return 0;
+        }
+        v = PyLong_AsUnsignedLongLong(op);
+        if (v == (uint64_t)-1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return 0;
+        }
+    #endif
+        *out = v;
+        return 1;
+    }
+
+    /* An exact int in [1, 2**31 - 1]. */
+    static inline int rvh_int_buckets(PyObject *op, int32_t *out) {
+        uint64_t v;
+        if (!PyLong_CheckExact(op)) return 0;
+    #if RVH_INT_DIGITS
+        if (RVH_INT_NEGATIVE(op) || !rvh_int_magnitude(op, &v)) return 0;
+    #else
+        int overflow;
+        long long s = PyLong_AsLongLongAndOverflow(op, &overflow);
+        if (overflow != 0 || s < 1) {
+            PyErr_Clear();
+            return 0;
+        }
+        v = (uint64_t)s;
+    #endif
+        if (v < 1 || v > 2147483647) return 0;
+        *out = (int32_t)v;
+        return 1;
+    }
+
+    /* A non-empty exact str of ASCII characters: its UTF-8 is its storage. */
+    static inline int rvh_ascii_key(PyObject *op, const uint8_t **data, Py_ssize_t *size) {
+        if (!PyUnicode_CheckExact(op) || !PyUnicode_IS_COMPACT_ASCII(op)) return 0;
+        *size = PyUnicode_GET_LENGTH(op);
+        *data = (const uint8_t *)PyUnicode_DATA(op);
+        return *size > 0;
+    }
+
+    /* The int object for bucket b.  Buckets below RVH_SHARED_BUCKETS share
+     * one object each, made on first use and kept for the life of the
+     * process (at most 65,536 ints, about 2 MB): a per-call result or a
+     * batch's list then costs no allocation per key, as CPython does for
+     * ints up to 256.  The table relies on the GIL (the module declares no
+     * support for subinterpreters); free-threaded builds make a new int. */
+    #define RVH_SHARED_BUCKETS 65536
+    #ifdef Py_GIL_DISABLED
+    static inline PyObject *rvh_bucket_int(int32_t b) { return PyLong_FromLong(b); }
+    static Py_ssize_t rvh_shared_count(void) { return 0; }
+    #else
+    static PyObject *rvh_bucket_ints[RVH_SHARED_BUCKETS];
+    static inline PyObject *rvh_bucket_int(int32_t b) {
+        PyObject *o;
+        if ((uint32_t)b >= RVH_SHARED_BUCKETS) return PyLong_FromLong(b);
+        o = rvh_bucket_ints[b];
+        if (o == NULL) {
+            o = PyLong_FromLong(b);
+            if (o == NULL) return NULL;
+            rvh_bucket_ints[b] = o;  /* the table's own reference */
+        }
+        Py_INCREF(o);
+        return o;
+    }
+    static Py_ssize_t rvh_shared_count(void) {
+        Py_ssize_t i, count = 0;
+        for (i = 0; i < RVH_SHARED_BUCKETS; i++) count += rvh_bucket_ints[i] != NULL;
+        return count;
+    }
+    #endif
+
+    /* jump_hash as a METH_FASTCALL | METH_KEYWORDS builtin, made at import
+     * around the Cython function below (Cython cannot declare one itself). */
+    typedef PyObject *(*rvh_fastcall_fn)(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
+    static PyMethodDef rvh_fastcall_def;
+    static PyObject *rvh_new_fastcall(rvh_fastcall_fn fn, const char *name, const char *doc,
+                                      PyObject *module_name) {
+        rvh_fastcall_def.ml_name = name;
+        rvh_fastcall_def.ml_meth = (PyCFunction)(void (*)(void))fn;
+        rvh_fastcall_def.ml_flags = METH_FASTCALL | METH_KEYWORDS;
+        rvh_fastcall_def.ml_doc = doc;
+        return PyCFunction_NewEx(&rvh_fastcall_def, NULL, module_name);
+    }
+    """
+    bint _int_u64 "rvh_int_u64"(PyObject* op, uint64_t* out) noexcept
+    bint _int_buckets "rvh_int_buckets"(PyObject* op, int32_t* out) noexcept
+    bint _ascii_key "rvh_ascii_key"(PyObject* op, const uint8_t** data, Py_ssize_t* size) noexcept
+    PyObject* _bucket_ptr "rvh_bucket_int"(int32_t b) noexcept
+    object _bucket "rvh_bucket_int"(int32_t b)
+    Py_ssize_t _shared_count "rvh_shared_count"() noexcept
+    enum: SHARED_BUCKETS "RVH_SHARED_BUCKETS"
+    ctypedef PyObject* (*_fastcall_fn "rvh_fastcall_fn")(PyObject*, PyObject* const*, Py_ssize_t, PyObject*) noexcept
+    object _new_fastcall "rvh_new_fastcall"(_fastcall_fn fn, const char* name, const char* doc, object module_name)
+
 IMPLEMENTATION = "cython"
 MAX_BUCKETS = _rules.MAX_BUCKETS
 
@@ -79,9 +254,6 @@ cdef enum:
     BLOCK = 256
     # Keys hashed in lockstep by the batch kernel.
     LANES = 8
-    # Batch results share one int object per bucket up to this many buckets.
-    SHARED_BUCKETS_MAX = 1 << 16
-    MAX_BUCKETS_C = 2147483647
 
 
 # --- XXH64 --------------------------------------------------------------------
@@ -178,18 +350,8 @@ def xxh64(data):
 # --- key -> uint64 ------------------------------------------------------------
 
 cdef inline int _exact_int_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
-    """An exact int key: the common case, with no Python-level work.
-
-    Cython compiles the sign test and both conversions to inline reads of the
-    int's digits; only a key outside [-2**63, 2**64) raises (OverflowError),
-    and that is turned into the documented ValueError.
-    """
-    try:
-        if key < 0:
-            out[0] = <uint64_t><int64_t>key  # two's complement
-        else:
-            out[0] = <uint64_t>key
-    except OverflowError:
+    """An exact int key: the common case, read from the int's digits."""
+    if not _int_u64(<PyObject*>key, out):
         _rules.raise_key_range(key, index)
     return 0
 
@@ -281,12 +443,9 @@ cdef inline int32_t _jump(uint64_t key, int32_t num_buckets) noexcept nogil:
 
 
 cdef inline int32_t _check_buckets(object num_buckets) except -1:
-    cdef int overflow = 0
-    cdef long long value
-    if PyLong_CheckExact(num_buckets):
-        value = PyLong_AsLongLongAndOverflow(num_buckets, &overflow)
-        if overflow == 0 and 1 <= value <= MAX_BUCKETS_C:
-            return <int32_t>value
+    cdef int32_t n
+    if _int_buckets(<PyObject*>num_buckets, &n):
+        return n
     return _rules.check_buckets(num_buckets)
 
 
@@ -296,26 +455,47 @@ def jump_hash(key, num_buckets):
     The bucket of ``key``, in ``[0, num_buckets)``, by Lamping and Veach's
     Jump Consistent Hash.  ``num_buckets`` is an int in ``[1, 2**31-1]``.
     """
-    cdef long long count
+    # The general path: keywords, every key type, and every error.  The
+    # module's jump_hash is _jump_hash_fastcall below, which comes here for
+    # anything but the common calls.
     cdef uint64_t k
-    if PyLong_CheckExact(key) and PyLong_CheckExact(num_buckets):
-        # The common case, decided before any other dispatch: both ints are
-        # read inline from their digits, under a single try.  Anything out of
-        # range takes the general path below, which reports it.
-        try:
-            count = num_buckets
-            if key < 0:
-                k = <uint64_t><int64_t>key
-            else:
-                k = <uint64_t>key
-        except OverflowError:
-            pass
-        else:
-            if 1 <= count <= MAX_BUCKETS_C:
-                return _jump(k, <int32_t>count)
     cdef int32_t n = _check_buckets(num_buckets)
     _key_u64(key, -1, &k)
-    return _jump(k, n)
+    return _bucket(_jump(k, n))
+
+
+cdef PyObject* _general_jump_hash = NULL
+
+
+cdef PyObject* _jump_hash_fastcall(PyObject* module, PyObject* const* args, Py_ssize_t nargs,
+                                   PyObject* kwnames) noexcept:
+    # The common calls, decided before any other dispatch and with no
+    # keyword parsing: (int, int) and (ASCII str, int), both ints in range.
+    # No reference is taken and no exception is set on the way; anything
+    # else goes to the general def above, unchanged.
+    cdef uint64_t k
+    cdef int32_t n
+    cdef const uint8_t* text
+    cdef Py_ssize_t size
+    if kwnames == NULL and nargs == 2 and _int_buckets(args[1], &n):
+        if _int_u64(args[0], &k):
+            return _bucket_ptr(_jump(k, n))
+        if _ascii_key(args[0], &text, &size):
+            return _bucket_ptr(_jump(_xxh64(text, size), n))
+    return PyObject_Vectorcall(_general_jump_hash, args, nargs, kwnames)
+
+
+# C-level globals, out of reach of Python code: the general function stays
+# alive for the pointer above, and the builtin's ml_doc points into the bytes.
+cdef object _general_owner = jump_hash
+cdef bytes _jump_hash_doc = jump_hash.__doc__.encode()
+_general_jump_hash = <PyObject*>_general_owner
+jump_hash = _new_fastcall(_jump_hash_fastcall, "jump_hash", _jump_hash_doc, __name__)
+
+
+def _shared_bucket_ints():
+    """(ints in the shared bucket table, its capacity); for the tests."""
+    return _shared_count(), SHARED_BUCKETS
 
 
 # --- batch kernels ------------------------------------------------------------
@@ -540,9 +720,9 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
     if is_ndarray:
         return result
     values = <const int64_t*>dest.view.buf
-    cdef _BucketList as_list = _BucketList(n)
-    as_list.extend(values, count)
-    return as_list.out
+    as_list = []
+    _extend_buckets(as_list, values, count)
+    return as_list
 
 
 cdef _run_jobs(list jobs):
@@ -563,40 +743,20 @@ cdef _run_jobs(list jobs):
             worker.join()
 
 
-cdef class _BucketList:
-    """Builds the result list of a batch, sharing one int object per bucket.
-
-    Once a batch has more keys than buckets, allocating a new int for every
-    result costs more than creating the n bucket ints once; the result list
-    then also holds n ints instead of one per key.
-    """
-    cdef list out
-    cdef list shared
-    cdef int32_t n
-    cdef Py_ssize_t seen
-
-    def __cinit__(self, int32_t n):
-        self.out = []
-        self.n = n
-
-    cdef int extend(self, const int64_t* buckets, Py_ssize_t m) except -1:
-        cdef Py_ssize_t t
-        self.seen += m
-        if self.shared is None and self.n <= SHARED_BUCKETS_MAX and self.seen >= self.n:
-            self.shared = list(range(self.n))
-        if self.shared is None:
-            for t in range(m):
-                self.out.append(buckets[t])
-        else:
-            for t in range(m):
-                self.out.append(<object>PyList_GET_ITEM(self.shared, buckets[t]))
-        return 0
+cdef int _extend_buckets(list out, const int64_t* buckets, Py_ssize_t m) except -1:
+    # The ints come from the shared table of rvh_bucket_int: a batch with
+    # more keys than buckets allocates no int per key, and its list holds at
+    # most one int object per bucket.
+    cdef Py_ssize_t t
+    for t in range(m):
+        out.append(_bucket(<int32_t>buckets[t]))
+    return 0
 
 
 cdef list _iter_batch(object keys, int32_t n):
     # Keys are turned into uint64 a block at a time, then the block goes
     # through the same lockstep kernel as arrays.
-    cdef _BucketList result = _BucketList(n)
+    cdef list result = []
     cdef uint64_t block[BLOCK]
     cdef int64_t buckets[BLOCK]
     cdef Py_ssize_t i = 0
@@ -615,11 +775,11 @@ cdef list _iter_batch(object keys, int32_t n):
         i += 1
         if m == BLOCK:
             _jump_keys(block, m, n, buckets)
-            result.extend(buckets, m)
+            _extend_buckets(result, buckets, m)
             m = 0
     _jump_keys(block, m, n, buckets)
-    result.extend(buckets, m)
-    return result.out
+    _extend_buckets(result, buckets, m)
+    return result
 
 
 def jump_hash_many(keys, num_buckets, *, threads=1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -194,3 +195,66 @@ def test_keyword_arguments(core: ModuleType) -> None:
     assert core.jump_hash_many(keys=[42], num_buckets=57, threads=1) == [43]
     with pytest.raises(TypeError):
         core.jump_hash_many([42], 57, 1)  # threads is keyword-only
+
+
+# Ints at the edges of CPython's 30-bit digits and of the key range: the
+# compiled core reads exact ints straight from their digits on its fast path
+# (positional (int, int) calls) and converts them in general code otherwise
+# (keywords, __index__ objects, batches).  Every form must agree.
+EDGE_KEYS = [0, 1, 2**30 - 1, 2**30, 2**60 - 1, 2**60, 2**63 - 1, 2**63, 2**64 - 1]
+EDGE_KEYS += [-k for k in EDGE_KEYS[1:7]] + [-(2**63) + 1, -(2**63)]
+EDGE_BUCKETS = [1, 2, 2**30 - 1, 2**30, 2**31 - 1]
+
+
+def test_every_call_form_agrees_at_the_int_edges(core: ModuleType) -> None:
+    for n in EDGE_BUCKETS:
+        for key in EDGE_KEYS:
+            expected = core.jump_hash(key=key, num_buckets=n)
+            assert core.jump_hash(key, n) == expected, (key, n)
+            assert core.jump_hash(Index(key), Index(n)) == expected, (key, n)
+            assert core.jump_hash_many([key], n) == [expected], (key, n)
+            assert core.jump_hash(key % 2**64, n) == expected, (key, n)
+
+
+@pytest.mark.parametrize("key", [2**64, 2**64 + 2**60, 2**90, -(2**63) - 1, -(2**64), -(2**90)])
+def test_keys_just_outside_the_range_fail_in_every_call_form(core: ModuleType, key: int) -> None:
+    calls: list[Callable[[], object]] = [
+        lambda: core.jump_hash(key, 10),
+        lambda: core.jump_hash(key=key, num_buckets=10),
+        lambda: core.jump_hash_many([key], 10),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"key must be an int in \[-2\*\*63, 2\*\*64\)"):
+            call()
+
+
+@pytest.mark.parametrize("n", [0, -1, -(2**30), 2**31, 2**32, 2**60, 2**64])
+def test_bucket_counts_just_outside_the_range_fail_in_every_call_form(
+    core: ModuleType, n: int
+) -> None:
+    calls: list[Callable[[], object]] = [
+        lambda: core.jump_hash(5, n),
+        lambda: core.jump_hash("k", n),
+        lambda: core.jump_hash(key=5, num_buckets=n),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"num_buckets must be in \[1, 2\*\*31-1\]"):
+            call()
+
+
+def test_compiled_results_share_one_int_per_bucket(compiled_core: ModuleType) -> None:
+    # Buckets below 65,536 come from one table of int objects, as CPython
+    # shares the ints up to 256: a result costs no allocation.
+    jh, many = compiled_core.jump_hash, compiled_core.jump_hash_many
+    first: dict[int, int] = {}
+    for key in range(20_000):
+        for result in (jh(key, 5000), jh(f"k{key}", 5000)):
+            assert first.setdefault(result, result) is result
+    assert len(first) > 4900  # nearly every bucket was seen, most of them many times
+    assert all(first[b] is b for b in many(list(range(20_000)), 5000))
+    filled, capacity = compiled_core._shared_bucket_ints()
+    assert capacity == 65536
+    # Larger buckets are made fresh and never enter the table.
+    large = [b for b in many(list(range(20_000)), 2**31 - 1) if b >= capacity]
+    assert len(large) > 19_000
+    assert compiled_core._shared_bucket_ints()[0] <= filled + 20_000 - len(large)
