@@ -241,6 +241,7 @@ cdef extern from *:
     object _bucket "rvh_bucket_int"(int32_t b)
     Py_ssize_t _shared_count "rvh_shared_count"() noexcept
     enum: SHARED_BUCKETS "RVH_SHARED_BUCKETS"
+    enum: INT_DIGITS "RVH_INT_DIGITS"
     ctypedef PyObject* (*_fastcall_fn "rvh_fastcall_fn")(PyObject*, PyObject* const*, Py_ssize_t, PyObject*) noexcept
     object _new_fastcall "rvh_new_fastcall"(_fastcall_fn fn, const char* name, const char* doc, object module_name)
 
@@ -404,7 +405,7 @@ cdef int _key_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
         return 0
     if isinstance(key, (bytes, bytearray, memoryview)):
         return _bytes_like_u64(key, index, out)
-    if PyBool_Check(key) or not PyIndex_Check(key):
+    if PyBool_Check(key) or not PyIndex_Check(key) or _rules.is_bool(key):
         _rules.raise_key_type(key, index)
     return _key_u64(PyNumber_Index(key), index, out)
 
@@ -491,6 +492,10 @@ cdef object _general_owner = jump_hash
 cdef bytes _jump_hash_doc = jump_hash.__doc__.encode()
 _general_jump_hash = <PyObject*>_general_owner
 jump_hash = _new_fastcall(_jump_hash_fastcall, "jump_hash", _jump_hash_doc, __name__)
+
+
+# Whether exact ints are read from CPython's digits (else through the C API).
+_READS_INT_DIGITS = bool(INT_DIGITS)
 
 
 def _shared_bucket_ints():

@@ -82,12 +82,24 @@ def raise_key_encoding(exc: UnicodeEncodeError, index: int = -1) -> NoReturn:
     ) from exc
 
 
+def is_bool(value: object) -> bool:
+    """True for ``bool`` and for NumPy's bool scalar.
+
+    Older NumPy releases (2.2 among them) let ``numpy.bool_`` act as an index (with a
+    DeprecationWarning); it is refused here on every NumPy version alike.
+    """
+    cls = type(value)
+    return isinstance(value, bool) or (
+        cls.__module__ == "numpy" and cls.__name__ in ("bool", "bool_")
+    )
+
+
 def as_int(value: object) -> int | None:
     """``value`` as an int if it is one (or has ``__index__``), None otherwise.
 
-    ``bool`` is not an int here: ``True`` as a key or a count is a bug.
+    A bool is not an int here: ``True`` as a key or a count is a bug.
     """
-    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+    if is_bool(value) or not hasattr(type(value), "__index__"):
         return None
     return operator.index(value)  # type: ignore[arg-type]
 

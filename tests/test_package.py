@@ -59,6 +59,17 @@ def test_compiled_core_is_picked_by_default(compiled_core: ModuleType) -> None:
     assert run_python(code) == "True"
 
 
+def test_compiled_core_reads_int_digits_where_it_knows_the_layout(
+    compiled_core: ModuleType,
+) -> None:
+    # CPython 3.10 to 3.14: exact ints are read from their digits.  Elsewhere,
+    # or built with -DRVH_PUBLIC_INT_API (tests/test_packaging.py), through
+    # the public C API.
+    known = sys.implementation.name == "cpython" and sys.version_info < (3, 15)
+    forced = "-DRVH_PUBLIC_INT_API" in os.environ.get("CFLAGS", "")
+    assert compiled_core._READS_INT_DIGITS is (known and not forced)
+
+
 @pytest.mark.parametrize("value", ["1", "true", "yes"])
 def test_environment_variable_forces_the_pure_core(value: str) -> None:
     code = "import rvh_stable; print(rvh_stable.IMPLEMENTATION, rvh_stable.jump_hash('tx42', 1000))"

@@ -138,3 +138,37 @@ def test_broken_compiler_fails_with_a_hint(dist: Path, tmp_path: Path) -> None:
 def test_pure_install_needs_no_compiler(dist: Path, tmp_path: Path) -> None:
     python, _ = install_sdist(dist, tmp_path, CC="/bin/false", RVH_STABLE_NO_EXTENSIONS="1")
     assert core_and_answer(python, tmp_path) == ["python", "626"]
+
+
+def test_int_reading_through_the_public_c_api_passes_the_suite(dist: Path, tmp_path: Path) -> None:
+    # The compiled core reads exact ints from CPython's digits; on an
+    # interpreter whose int layout it does not know it uses the public C API
+    # instead.  -DRVH_PUBLIC_INT_API forces that branch here, so it is tested
+    # before any interpreter needs it.
+    python = venv(tmp_path / "venv")
+    done = run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        f"{only(dist, '*.tar.gz')}[test]",
+        env={"CFLAGS": "-DRVH_PUBLIC_INT_API"},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    check = run(
+        python,
+        "-c",
+        "import rvh_stable._jump as m; print(m.IMPLEMENTATION, m._READS_INT_DIGITS)",
+        cwd=tmp_path,
+    )
+    assert check.stdout.split() == ["cython", "False"], check.stderr
+    copy = tmp_path / "copy" / "tests"
+    shutil.copytree(ROOT / "tests", copy)
+    tests = run(
+        *(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", copy),
+        cwd=tmp_path,
+        env={"CFLAGS": "-DRVH_PUBLIC_INT_API"},  # tells the suite which reader to expect
+    )
+    assert tests.returncode == 0, tests.stdout[-3000:]
+    assert " passed" in tests.stdout
