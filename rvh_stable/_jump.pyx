@@ -196,11 +196,12 @@ cdef extern from *:
      * batch's list then costs no allocation per key, as CPython does for
      * ints up to 256.  The table relies on the GIL (the module declares no
      * support for subinterpreters); free-threaded builds make a new int. */
-    #define RVH_SHARED_BUCKETS 65536
     #ifdef Py_GIL_DISABLED
+    #define RVH_SHARED_BUCKETS 0
     static inline PyObject *rvh_bucket_int(int32_t b) { return PyLong_FromLong(b); }
     static Py_ssize_t rvh_shared_count(void) { return 0; }
     #else
+    #define RVH_SHARED_BUCKETS 65536
     static PyObject *rvh_bucket_ints[RVH_SHARED_BUCKETS];
     static inline PyObject *rvh_bucket_int(int32_t b) {
         PyObject *o;
@@ -499,7 +500,10 @@ _READS_INT_DIGITS = bool(INT_DIGITS)
 
 
 def _shared_bucket_ints():
-    """(ints in the shared bucket table, its capacity); for the tests."""
+    """(ints in the shared bucket table, its capacity); for the tests.
+
+    The capacity is 0 on free-threaded builds, which have no table.
+    """
     return _shared_count(), SHARED_BUCKETS
 
 

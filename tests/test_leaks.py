@@ -205,7 +205,7 @@ def fill_shared_bucket_table(core: ModuleType) -> None:
     """
     if not hasattr(core, "_shared_bucket_ints"):
         return
-    filled, capacity = core._shared_bucket_ints()
+    filled, capacity = core._shared_bucket_ints()  # (0, 0) on free-threaded builds
     start = 0
     while filled < capacity and start < 50 * capacity:
         core.jump_hash_many(range(start, start + 4 * capacity), capacity)
