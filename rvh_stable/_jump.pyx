@@ -190,27 +190,46 @@ cdef extern from *:
         return *size > 0;
     }
 
-    /* The int object for bucket b.  Buckets below RVH_SHARED_BUCKETS share
-     * one object each, made on first use and kept for the life of the
-     * process (at most 65,536 ints, about 2 MB): a per-call result or a
-     * batch's list then costs no allocation per key, as CPython does for
-     * ints up to 256.  The table relies on the GIL (the module declares no
-     * support for subinterpreters); free-threaded builds make a new int. */
+    /* The int object for bucket b in [0, n).  With n up to
+     * RVH_SHARED_BUCKETS, each bucket is one shared object, kept for the
+     * life of the process (at most 65,536 ints, about 2 MB): a per-call
+     * result or a batch's list then costs no allocation per key, as CPython
+     * does for ints up to 256.  Larger n get a new int each time: their
+     * results would hit the table only now and then, and a table that is
+     * not in cache costs more than an allocation (measured).  The ints are
+     * made a block of RVH_SHARED_BLOCK at a time, back to back, so they fill
+     * whole pages of Python's allocator instead of sitting scattered among
+     * (and pinning) the pages that short-lived objects reuse.  The table
+     * relies on the GIL (the module declares no support for
+     * subinterpreters); free-threaded builds make a new int each time. */
     #ifdef Py_GIL_DISABLED
     #define RVH_SHARED_BUCKETS 0
-    static inline PyObject *rvh_bucket_int(int32_t b) { return PyLong_FromLong(b); }
+    static inline PyObject *rvh_bucket_int(int32_t b, int32_t n) { return PyLong_FromLong(b); }
     static Py_ssize_t rvh_shared_count(void) { return 0; }
     #else
+    #ifndef RVH_SHARED_BUCKETS
     #define RVH_SHARED_BUCKETS 65536
+    #endif
+    #define RVH_SHARED_BLOCK 256
     static PyObject *rvh_bucket_ints[RVH_SHARED_BUCKETS];
-    static inline PyObject *rvh_bucket_int(int32_t b) {
+    static int rvh_fill_block(int32_t b) {
+        int32_t first = b - b % RVH_SHARED_BLOCK, i;
+        for (i = first; i < first + RVH_SHARED_BLOCK && i < RVH_SHARED_BUCKETS; i++) {
+            if (rvh_bucket_ints[i] == NULL) {
+                PyObject *o = PyLong_FromLong(i);
+                if (o == NULL) return -1;
+                rvh_bucket_ints[i] = o;  /* the table's own reference */
+            }
+        }
+        return 0;
+    }
+    static inline PyObject *rvh_bucket_int(int32_t b, int32_t n) {
         PyObject *o;
-        if ((uint32_t)b >= RVH_SHARED_BUCKETS) return PyLong_FromLong(b);
+        if (n > RVH_SHARED_BUCKETS) return PyLong_FromLong(b);
         o = rvh_bucket_ints[b];
         if (o == NULL) {
-            o = PyLong_FromLong(b);
-            if (o == NULL) return NULL;
-            rvh_bucket_ints[b] = o;  /* the table's own reference */
+            if (rvh_fill_block(b) < 0) return NULL;
+            o = rvh_bucket_ints[b];
         }
         Py_INCREF(o);
         return o;
@@ -238,8 +257,8 @@ cdef extern from *:
     bint _int_u64 "rvh_int_u64"(PyObject* op, uint64_t* out) noexcept
     bint _int_buckets "rvh_int_buckets"(PyObject* op, int32_t* out) noexcept
     bint _ascii_key "rvh_ascii_key"(PyObject* op, const uint8_t** data, Py_ssize_t* size) noexcept
-    PyObject* _bucket_ptr "rvh_bucket_int"(int32_t b) noexcept
-    object _bucket "rvh_bucket_int"(int32_t b)
+    PyObject* _bucket_ptr "rvh_bucket_int"(int32_t b, int32_t n) noexcept
+    object _bucket "rvh_bucket_int"(int32_t b, int32_t n)
     Py_ssize_t _shared_count "rvh_shared_count"() noexcept
     enum: SHARED_BUCKETS "RVH_SHARED_BUCKETS"
     enum: INT_DIGITS "RVH_INT_DIGITS"
@@ -463,7 +482,7 @@ def jump_hash(key, num_buckets):
     cdef uint64_t k
     cdef int32_t n = _check_buckets(num_buckets)
     _key_u64(key, -1, &k)
-    return _bucket(_jump(k, n))
+    return _bucket(_jump(k, n), n)
 
 
 cdef PyObject* _general_jump_hash = NULL
@@ -481,9 +500,9 @@ cdef PyObject* _jump_hash_fastcall(PyObject* module, PyObject* const* args, Py_s
     cdef Py_ssize_t size
     if kwnames == NULL and nargs == 2 and _int_buckets(args[1], &n):
         if _int_u64(args[0], &k):
-            return _bucket_ptr(_jump(k, n))
+            return _bucket_ptr(_jump(k, n), n)
         if _ascii_key(args[0], &text, &size):
-            return _bucket_ptr(_jump(_xxh64(text, size), n))
+            return _bucket_ptr(_jump(_xxh64(text, size), n), n)
     return PyObject_Vectorcall(_general_jump_hash, args, nargs, kwnames)
 
 
@@ -730,7 +749,7 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
         return result
     values = <const int64_t*>dest.view.buf
     as_list = []
-    _extend_buckets(as_list, values, count)
+    _extend_buckets(as_list, values, count, n)
     return as_list
 
 
@@ -752,13 +771,13 @@ cdef _run_jobs(list jobs):
             worker.join()
 
 
-cdef int _extend_buckets(list out, const int64_t* buckets, Py_ssize_t m) except -1:
-    # The ints come from the shared table of rvh_bucket_int: a batch with
-    # more keys than buckets allocates no int per key, and its list holds at
-    # most one int object per bucket.
+cdef int _extend_buckets(list out, const int64_t* buckets, Py_ssize_t m, int32_t n) except -1:
+    # With n up to 65,536 the ints come from the shared table of
+    # rvh_bucket_int: the batch allocates no int per key, and its list holds
+    # at most one int object per bucket.
     cdef Py_ssize_t t
     for t in range(m):
-        out.append(_bucket(<int32_t>buckets[t]))
+        out.append(_bucket(<int32_t>buckets[t], n))
     return 0
 
 
@@ -784,10 +803,10 @@ cdef list _iter_batch(object keys, int32_t n):
         i += 1
         if m == BLOCK:
             _jump_keys(block, m, n, buckets)
-            _extend_buckets(result, buckets, m)
+            _extend_buckets(result, buckets, m, n)
             m = 0
     _jump_keys(block, m, n, buckets)
-    _extend_buckets(result, buckets, m)
+    _extend_buckets(result, buckets, m, n)
     return result
 
 

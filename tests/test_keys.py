@@ -244,8 +244,8 @@ def test_bucket_counts_just_outside_the_range_fail_in_every_call_form(
 
 
 def test_compiled_results_share_one_int_per_bucket(compiled_core: ModuleType) -> None:
-    # Buckets below 65,536 come from one table of int objects, as CPython
-    # shares the ints up to 256: a result costs no allocation.
+    # With up to 65,536 buckets, results come from one table of int objects,
+    # as CPython shares the ints up to 256: a result costs no allocation.
     jh, many = compiled_core.jump_hash, compiled_core.jump_hash_many
     filled, capacity = compiled_core._shared_bucket_ints()
     if sysconfig.get_config_var("Py_GIL_DISABLED"):
@@ -261,7 +261,11 @@ def test_compiled_results_share_one_int_per_bucket(compiled_core: ModuleType) ->
     assert all(first[b] is b for b in many(list(range(20_000)), 5000))
     filled, capacity = compiled_core._shared_bucket_ints()
     assert capacity == 65536
-    # Larger buckets are made fresh and never enter the table.
-    large = [b for b in many(list(range(20_000)), 2**31 - 1) if b >= capacity]
-    assert len(large) > 19_000
-    assert compiled_core._shared_bucket_ints()[0] <= filled + 20_000 - len(large)
+    # More buckets than the table holds: every result is a new int, and the
+    # table does not grow, not even for the results below 65,536.
+    for n in (capacity + 1, 10**6, 2**31 - 1):
+        assert jh(1, n) is not jh(1, n)
+        assert many([1, 1], n)[0] is not many([1], n)[0]
+    fresh = many(list(range(1_000_000, 1_020_000)), 100_000)
+    assert sum(b < capacity for b in fresh) > 10_000
+    assert compiled_core._shared_bucket_ints()[0] == filled
