@@ -212,7 +212,12 @@ cdef extern from *:
     #endif
     #define RVH_SHARED_BLOCK 256
     static PyObject *rvh_bucket_ints[RVH_SHARED_BUCKETS];
-    static int rvh_fill_block(int32_t b) {
+    #if defined(__GNUC__)
+    __attribute__((noinline, cold))
+    #elif defined(_MSC_VER)
+    __declspec(noinline)
+    #endif
+    static int rvh_fill_block(int32_t b) {  /* once per block: kept out of line */
         int32_t first = b - b % RVH_SHARED_BLOCK, i;
         for (i = first; i < first + RVH_SHARED_BLOCK && i < RVH_SHARED_BUCKETS; i++) {
             if (rvh_bucket_ints[i] == NULL) {
