@@ -77,6 +77,7 @@ def _extensions() -> list[Extension]:
     ext = Extension(
         "rvh_stable._jump",
         ["rvh_stable/_jump.pyx"],
+        depends=["rvh_stable/_kernel.h"],
         define_macros=macros,
     )
     return cythonize([ext], compiler_directives=directives)

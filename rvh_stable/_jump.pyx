@@ -60,15 +60,12 @@ cdef extern from *:
     #define RVH_XXH_P3 0x165667B19E3779F9ULL
     #define RVH_XXH_P4 0x85EBCA77C2B2AE63ULL
     #define RVH_XXH_P5 0x27D4EB2F165667C5ULL
-    /* The linear congruential step of Lamping & Veach, Figure 1. */
-    #define RVH_JUMP_MULT 2862933555777941757ULL
     """
     const uint64_t XXH_P1 "RVH_XXH_P1"
     const uint64_t XXH_P2 "RVH_XXH_P2"
     const uint64_t XXH_P3 "RVH_XXH_P3"
     const uint64_t XXH_P4 "RVH_XXH_P4"
     const uint64_t XXH_P5 "RVH_XXH_P5"
-    const uint64_t JUMP_MULT "RVH_JUMP_MULT"
 
 cdef extern from *:
     """
@@ -449,13 +446,18 @@ def hash_key(key):
 
 # --- the jump loop ------------------------------------------------------------
 
-cdef inline int64_t _next_j(uint64_t key, int64_t b) noexcept nogil:
-    # The paper's expression in IEEE double, in the paper's order: the
-    # division rounds once and the product rounds again; merging or skipping
-    # either rounding changes rare answers.  (key >> 33) + 1 is below
-    # 2**31 + 1, so going through int64 converts it exactly and with a single
-    # instruction.  Every kernel takes its step from here.
-    return <int64_t>((b + 1) * (2147483648.0 / <double><int64_t>((key >> 33) + 1)))
+cdef extern from "_kernel.h":
+    # The loop's step in C, written once for every kernel: the paper's
+    # expression in IEEE double, in the paper's order (see _kernel.h for why
+    # the order matters), and the SSE2 batch kernel.
+    const uint64_t JUMP_MULT "RVH_JUMP_MULT"
+    int64_t _next_j "rvh_next_j"(uint64_t key, int64_t b) noexcept nogil
+    bint _jump_keys_simd "rvh_jump_keys_simd"(const uint64_t* keys, Py_ssize_t count, int32_t n,
+                                              int64_t* out) noexcept nogil
+    enum: SIMD_KERNEL "RVH_SIMD"
+
+# Which batch kernel this build runs: "sse2" (x86) or "portable".
+_BATCH_KERNEL = "sse2" if SIMD_KERNEL else "portable"
 
 
 cdef inline int32_t _jump(uint64_t key, int32_t num_buckets) noexcept nogil:
@@ -535,6 +537,9 @@ def _shared_bucket_ints():
 
 cdef void _jump_keys(const uint64_t* keys, Py_ssize_t count, int32_t n,
                      int64_t* out) noexcept nogil:
+    if _jump_keys_simd(keys, count, n, out):
+        return  # x86: 12 lanes in SSE2 registers, no branch on finished lanes
+    # The portable kernel, for every other CPU.
     # One key's loop is a serial chain (multiply, int -> double, divide,
     # multiply, truncate, compare), so a single key leaves most of the CPU
     # idle.  LANES keys run in lockstep instead: their chains are independent

@@ -275,3 +275,20 @@ def test_arrays_without_a_buffer_are_hashed_element_by_element(core: ModuleType)
     dates = np.array(["2026-11-27"], dtype="datetime64[D]")
     with pytest.raises(TypeError, match=r"^keys\[0\]: key must be .*got datetime64"):
         core.jump_hash_many(dates, 10)
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 1000, 2**31 - 1])
+def test_every_batch_length_matches_single_calls(core: ModuleType, n: int) -> None:
+    # The batch kernels keep several keys in flight and finish the last ones
+    # one by one; short batches take a scalar loop.  Every length from 0 up
+    # to past several kernel widths, at every offset, gives the single-call
+    # answers.
+    np = pytest.importorskip("numpy")
+    keys = [(i * 0x9E3779B97F4A7C15 + 12345) % 2**64 for i in range(150)]
+    expected = [core.jump_hash(k, n) for k in keys]
+    array = np.array(keys, dtype=np.uint64)
+    for length in range(len(keys) + 1):
+        assert core.jump_hash_many(keys[:length], n) == expected[:length], length
+        start = len(keys) - length
+        got = core.jump_hash_many(array[start:], n)
+        assert got.tolist() == expected[start:], length

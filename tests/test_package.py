@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,15 @@ def test_compiled_core_reads_int_digits_where_it_knows_the_layout(
     known = sys.implementation.name == "cpython" and sys.version_info < (3, 15)
     forced = "-DRVH_PUBLIC_INT_API" in os.environ.get("CFLAGS", "")
     assert compiled_core._READS_INT_DIGITS is (known and not forced)
+
+
+def test_compiled_core_hashes_batches_with_sse2_on_x86(compiled_core: ModuleType) -> None:
+    # SSE2 is part of every x86-64 CPU; other CPUs, or -DRVH_NO_SIMD
+    # (tests/test_packaging.py), run the portable kernel.
+    x86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "i386", "x86")
+    forced = "-DRVH_NO_SIMD" in os.environ.get("CFLAGS", "")
+    expected = "sse2" if x86 and not forced else "portable"
+    assert compiled_core._BATCH_KERNEL == expected
 
 
 @pytest.mark.parametrize("value", ["1", "true", "yes"])

@@ -64,7 +64,7 @@ def test_wheel_contents(dist: Path) -> None:
         "rvh_stable/__init__.py",
     ):
         assert required in names
-    assert not [n for n in names if n.endswith((".pyx", ".c"))]
+    assert not [n for n in names if n.endswith((".pyx", ".c", ".h"))]
     assert not [n for n in names if n.startswith("tests/")]
 
 
@@ -74,6 +74,7 @@ def test_sdist_contents(dist: Path) -> None:
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
     for required in (
         "rvh_stable/_jump.pyx",
+        "rvh_stable/_kernel.h",
         "rvh_stable/stable.py",
         "rvh_stable/_jump.pyi",
         "tests/conftest.py",
@@ -140,11 +141,14 @@ def test_pure_install_needs_no_compiler(dist: Path, tmp_path: Path) -> None:
     assert core_and_answer(python, tmp_path) == ["python", "626"]
 
 
-def test_int_reading_through_the_public_c_api_passes_the_suite(dist: Path, tmp_path: Path) -> None:
-    # The compiled core reads exact ints from CPython's digits; on an
-    # interpreter whose int layout it does not know it uses the public C API
-    # instead.  -DRVH_PUBLIC_INT_API forces that branch here, so it is tested
-    # before any interpreter needs it.
+PORTABLE_CFLAGS = "-DRVH_PUBLIC_INT_API -DRVH_NO_SIMD"
+
+
+def test_the_portable_build_passes_the_suite(dist: Path, tmp_path: Path) -> None:
+    # The compiled core reads exact ints from CPython's digits and, on x86,
+    # hashes batches with SSE2.  Elsewhere it uses the public C API and a
+    # portable kernel; these flags force both here, so that they are tested
+    # on this machine before any interpreter or CPU needs them.
     python = venv(tmp_path / "venv")
     done = run(
         python,
@@ -153,22 +157,23 @@ def test_int_reading_through_the_public_c_api_passes_the_suite(dist: Path, tmp_p
         "install",
         "-q",
         f"{only(dist, '*.tar.gz')}[test]",
-        env={"CFLAGS": "-DRVH_PUBLIC_INT_API"},
+        env={"CFLAGS": PORTABLE_CFLAGS},
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     check = run(
         python,
         "-c",
-        "import rvh_stable._jump as m; print(m.IMPLEMENTATION, m._READS_INT_DIGITS)",
+        "import rvh_stable._jump as m;"
+        "print(m.IMPLEMENTATION, m._READS_INT_DIGITS, m._BATCH_KERNEL)",
         cwd=tmp_path,
     )
-    assert check.stdout.split() == ["cython", "False"], check.stderr
+    assert check.stdout.split() == ["cython", "False", "portable"], check.stderr
     copy = tmp_path / "copy" / "tests"
     shutil.copytree(ROOT / "tests", copy)
     tests = run(
         *(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", copy),
         cwd=tmp_path,
-        env={"CFLAGS": "-DRVH_PUBLIC_INT_API"},  # tells the suite which reader to expect
+        env={"CFLAGS": PORTABLE_CFLAGS},  # tells the suite which build to expect
     )
     assert tests.returncode == 0, tests.stdout[-3000:]
     assert " passed" in tests.stdout

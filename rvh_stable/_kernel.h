@@ -1,0 +1,147 @@
+/* The jump loop's arithmetic, and the SSE2 batch kernel, for _jump.pyx.
+ *
+ * Everything here computes Lamping & Veach's loop bit for bit:
+ *
+ *     b = -1; j = 0;
+ *     while (j < n) {
+ *         b = j;
+ *         key = key * 2862933555777941757 + 1;
+ *         j = (int64_t)((b + 1) * (2**31 / (double)((key >> 33) + 1)));
+ *     }
+ *     return b;
+ *
+ * in IEEE double: the division rounds once, then the product rounds once.
+ * Merging or skipping either rounding changes rare answers (the adversarial
+ * vectors), so the build keeps -ffp-contract=off and never -ffast-math.
+ */
+#ifndef RVH_KERNEL_H
+#define RVH_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RVH_JUMP_MULT 2862933555777941757ULL
+
+/* One step: the j that follows b for the already advanced key.  (key >> 33)
+ * + 1 is at most 2**31, so going through int64 converts it exactly and with
+ * a single instruction.  The scalar loop and the portable lockstep kernel
+ * take their step from here. */
+static inline int64_t rvh_next_j(uint64_t key, int64_t b) {
+    return (int64_t)((b + 1) * (2147483648.0 / (double)(int64_t)((key >> 33) + 1)));
+}
+
+/* The rest of one key's loop from the state (key, b, j); a fresh key
+ * starts at b = -1, j = 0. */
+static inline int64_t rvh_jump_from(uint64_t key, int64_t b, int64_t j, int32_t n) {
+    while (j < n) {
+        b = j;
+        key = key * RVH_JUMP_MULT + 1;
+        j = rvh_next_j(key, b);
+    }
+    return b;
+}
+
+/* SSE2 is part of every x86-64 CPU (and of 32-bit x86 builds with -msse2 or
+ * MSVC's default /arch:SSE2).  RVH_NO_SIMD forces the portable kernel, so
+ * that the tests can check it on x86 too. */
+#if !defined(RVH_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64) \
+                              || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
+#define RVH_SIMD 1
+#include <emmintrin.h>
+
+/* 12 keys in flight, as 6 pairs of doubles: enough independent chains to
+ * keep the divider busy, few enough that the state stays in registers. */
+#define RVH_PAIRS 6
+#define RVH_LANES (2 * RVH_PAIRS)
+
+/* Hash keys[0..count) into out[0..count); returns 1 (0 where there is no
+ * SIMD kernel, and the caller runs the portable one).
+ *
+ * A lane holds a key (before its next step), the slot of out it belongs to,
+ * and p, its last product (b + 1) * q, held as a double; floor(p) is j.  A
+ * new key starts at p = 0, which is the loop's b = -1, j = 0.  One round
+ * does, for each pair of lanes, exactly the loop's operations:
+ *
+ *   b     = (int32) p            p < n <= 2**31 - 1, so truncation is exact
+ *   b + 1 = (double) b + 1.0     exact
+ *   key   = key * MULT + 1       in scalar 64-bit registers
+ *   q     = 2**31 / ((double)(int32)(key >> 33) + 1.0)
+ *                                key >> 33 < 2**31: the divisor is exactly
+ *                                (double)((key >> 33) + 1); divpd rounds once,
+ *                                like divsd
+ *   p     = (b + 1) * q          mulpd rounds once, like mulsd
+ *   done  = p >= n               for an integer n, floor(p) < n iff p < n, so
+ *                                the loop's test j < n is decided on p
+ *
+ * There is no branch on which lanes finished (a lane finishes about once in
+ * ln n rounds, at random, so such a branch is mispredicted most of the
+ * time): every round each lane stores its b into its own key's slot, and
+ * the store of the finishing round, which is the answer, is the last one.
+ * A finished lane then takes the next key and p = 0 by selects. */
+static int rvh_jump_keys_simd(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out) {
+    uint64_t k[RVH_LANES];
+    ptrdiff_t slot[RVH_LANES];
+    __m128d p[RVH_PAIRS];
+    double last[RVH_LANES];
+    const __m128d one = _mm_set1_pd(1.0);
+    const __m128d two31 = _mm_set1_pd(2147483648.0);
+    const __m128d limit = _mm_set1_pd((double)n);
+    ptrdiff_t i, next;
+    int l;
+    if (count < 2 * RVH_LANES) {
+        for (i = 0; i < count; i++) out[i] = rvh_jump_from(keys[i], -1, 0, n);
+        return 1;
+    }
+    for (l = 0; l < RVH_LANES; l++) {
+        k[l] = keys[l];
+        slot[l] = l;
+    }
+    for (l = 0; l < RVH_PAIRS; l++) p[l] = _mm_setzero_pd();
+    next = RVH_LANES;
+    /* A round takes at most RVH_LANES new keys, so keys[next] stays in
+     * bounds while it runs; the last keys are finished below. */
+    while (next <= count - RVH_LANES) {
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 6
+#endif
+        for (l = 0; l < RVH_PAIRS; l++) {
+            uint64_t k0 = k[2 * l] * RVH_JUMP_MULT + 1;
+            uint64_t k1 = k[2 * l + 1] * RVH_JUMP_MULT + 1;
+            __m128i b = _mm_cvttpd_epi32(p[l]);
+            __m128d b_plus_1 = _mm_add_pd(_mm_cvtepi32_pd(b), one);
+            __m128i high = _mm_unpacklo_epi32(_mm_cvtsi32_si128((int)(k0 >> 33)),
+                                              _mm_cvtsi32_si128((int)(k1 >> 33)));
+            __m128d divisor = _mm_add_pd(_mm_cvtepi32_pd(high), one);
+            __m128d product = _mm_mul_pd(b_plus_1, _mm_div_pd(two31, divisor));
+            __m128d done = _mm_cmpge_pd(product, limit);
+            int mask = _mm_movemask_pd(done);
+            int done0 = mask & 1, done1 = mask >> 1;
+            __m128i b64 = _mm_unpacklo_epi32(b, _mm_setzero_si128()); /* b >= 0 */
+            _mm_storel_epi64((__m128i *)(out + slot[2 * l]), b64);
+            _mm_storel_epi64((__m128i *)(out + slot[2 * l + 1]), _mm_unpackhi_epi64(b64, b64));
+            p[l] = _mm_andnot_pd(done, product); /* finished lanes restart at 0 */
+            k[2 * l] = done0 ? keys[next] : k0;
+            slot[2 * l] = done0 ? next : slot[2 * l];
+            next += done0;
+            k[2 * l + 1] = done1 ? keys[next] : k1;
+            slot[2 * l + 1] = done1 ? next : slot[2 * l + 1];
+            next += done1;
+        }
+    }
+    /* The keys still in flight continue from j = floor(p) < n (their b is
+     * not needed: the loop runs at least once more); the rest start fresh. */
+    for (l = 0; l < RVH_PAIRS; l++) _mm_storeu_pd(last + 2 * l, p[l]);
+    for (l = 0; l < RVH_LANES; l++) out[slot[l]] = rvh_jump_from(k[l], -1, (int64_t)last[l], n);
+    for (; next < count; next++) out[next] = rvh_jump_from(keys[next], -1, 0, n);
+    return 1;
+}
+
+#else
+#define RVH_SIMD 0
+static int rvh_jump_keys_simd(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out) {
+    (void)keys, (void)count, (void)n, (void)out;
+    return 0;
+}
+#endif
+
+#endif /* RVH_KERNEL_H */
