@@ -117,13 +117,18 @@ static int rvh_jump_keys_simd(const uint64_t *keys, ptrdiff_t count, int32_t n, 
             int mask = _mm_movemask_pd(done);
             int done0 = mask & 1, done1 = mask >> 1;
             __m128i b64 = _mm_unpacklo_epi32(b, _mm_setzero_si128()); /* b >= 0 */
+            uint64_t fresh;
             _mm_storel_epi64((__m128i *)(out + slot[2 * l]), b64);
             _mm_storel_epi64((__m128i *)(out + slot[2 * l + 1]), _mm_unpackhi_epi64(b64, b64));
             p[l] = _mm_andnot_pd(done, product); /* finished lanes restart at 0 */
-            k[2 * l] = done0 ? keys[next] : k0;
+            /* keys[next] is read whether or not a lane takes it (it is in
+             * bounds), so that the compiler can select instead of branch. */
+            fresh = keys[next];
+            k[2 * l] = done0 ? fresh : k0;
             slot[2 * l] = done0 ? next : slot[2 * l];
             next += done0;
-            k[2 * l + 1] = done1 ? keys[next] : k1;
+            fresh = keys[next];
+            k[2 * l + 1] = done1 ? fresh : k1;
             slot[2 * l + 1] = done1 ? next : slot[2 * l + 1];
             next += done1;
         }
