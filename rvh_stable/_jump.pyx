@@ -274,7 +274,7 @@ cdef enum:
     # Batches on arrays work through this many keys at a time when the keys
     # must first be converted (other widths, byte orders or strides than
     # aligned native uint64).
-    BLOCK = 256
+    BLOCK = 1024
     # Keys hashed in lockstep by the batch kernel.
     LANES = 8
 
