@@ -454,10 +454,31 @@ cdef extern from "_kernel.h":
     int64_t _next_j "rvh_next_j"(uint64_t key, int64_t b) noexcept nogil
     bint _jump_keys_simd "rvh_jump_keys_simd"(const uint64_t* keys, Py_ssize_t count, int32_t n,
                                               int64_t* out) noexcept nogil
-    enum: SIMD_KERNEL "RVH_SIMD"
+    int _kernel_available "rvh_kernel_available"(int kernel) noexcept
+    int _select_kernel "rvh_select_kernel"() noexcept
+    int _kernel_in_use "rvh_kernel"
 
-# Which batch kernel this build runs: "sse2" (x86) or "portable".
-_BATCH_KERNEL = "sse2" if SIMD_KERNEL else "portable"
+# The batch kernels, by the numbers _kernel.h gives them.
+_KERNEL_NAMES = ("portable", "sse2", "avx512")
+
+# The batch kernel picked at import: "avx512" on x86-64 CPUs that have it
+# (where the compiler can build it), "sse2" on other x86, else "portable".
+_BATCH_KERNEL = _KERNEL_NAMES[_select_kernel()]
+
+
+def _batch_kernels():
+    """The batch kernels this build and this CPU can run; for the tests."""
+    return [name for number, name in enumerate(_KERNEL_NAMES) if _kernel_available(number)]
+
+
+def _use_batch_kernel(name):
+    """Switch the batch kernel (for the tests); returns the previous one's name."""
+    global _kernel_in_use
+    if name not in _batch_kernels():
+        raise ValueError(f"batch kernel {name!r} is not available here: {_batch_kernels()}")
+    previous = _KERNEL_NAMES[_kernel_in_use]
+    _kernel_in_use = _KERNEL_NAMES.index(name)
+    return previous
 
 
 cdef inline int32_t _jump(uint64_t key, int32_t num_buckets) noexcept nogil:

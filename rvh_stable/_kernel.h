@@ -54,8 +54,7 @@ static inline int64_t rvh_jump_from(uint64_t key, int64_t b, int64_t j, int32_t 
 #define RVH_PAIRS 6
 #define RVH_LANES (2 * RVH_PAIRS)
 
-/* Hash keys[0..count) into out[0..count); returns 1 (0 where there is no
- * SIMD kernel, and the caller runs the portable one).
+/* Hash keys[0..count) into out[0..count).
  *
  * A lane holds a key (before its next step), the slot of out it belongs to,
  * and p, its last product (b + 1) * q, held as a double; floor(p) is j.  A
@@ -78,7 +77,7 @@ static inline int64_t rvh_jump_from(uint64_t key, int64_t b, int64_t j, int32_t 
  * time): every round each lane stores its b into its own key's slot, and
  * the store of the finishing round, which is the answer, is the last one.
  * A finished lane then takes the next key and p = 0 by selects. */
-static int rvh_jump_keys_simd(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out) {
+static void rvh_jump_keys_sse2(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out) {
     uint64_t k[RVH_LANES];
     ptrdiff_t slot[RVH_LANES];
     __m128d p[RVH_PAIRS];
@@ -90,7 +89,7 @@ static int rvh_jump_keys_simd(const uint64_t *keys, ptrdiff_t count, int32_t n, 
     int l;
     if (count < 2 * RVH_LANES) {
         for (i = 0; i < count; i++) out[i] = rvh_jump_from(keys[i], -1, 0, n);
-        return 1;
+        return;
     }
     for (l = 0; l < RVH_LANES; l++) {
         k[l] = keys[l];
@@ -138,15 +137,157 @@ static int rvh_jump_keys_simd(const uint64_t *keys, ptrdiff_t count, int32_t n, 
     for (l = 0; l < RVH_PAIRS; l++) _mm_storeu_pd(last + 2 * l, p[l]);
     for (l = 0; l < RVH_LANES; l++) out[slot[l]] = rvh_jump_from(k[l], -1, (int64_t)last[l], n);
     for (; next < count; next++) out[next] = rvh_jump_from(keys[next], -1, 0, n);
-    return 1;
 }
-
 #else
 #define RVH_SIMD 0
+#endif
+
+/* AVX-512 (F and DQ), where the compiler can build it for one function and
+ * the CPU, asked at import, has it: 64 keys in flight as 8 vectors of 8
+ * doubles, with the key's 64-bit step in vector registers too.  The same
+ * operations as the SSE2 kernel, lane for lane; only the bookkeeping
+ * differs: a finishing lane's (slot, b) is compressed into a small buffer
+ * that is written out now and then, and new keys are expand-loaded into the
+ * finished lanes.  RVH_NO_AVX512 leaves it out. */
+#if RVH_SIMD && !defined(RVH_NO_AVX512) && defined(__x86_64__) \
+    && (defined(__GNUC__) || defined(__clang__))
+#define RVH_AVX512 1
+#include <immintrin.h>
+
+#define RVH_Z_GROUPS 8
+/* Unrolled, the groups' state stays in the 32 vector registers. */
+#if defined(__clang__)
+#define RVH_UNROLL_GROUPS _Pragma("clang loop unroll(full)")
+#else
+#define RVH_UNROLL_GROUPS _Pragma("GCC unroll 8")
+#endif
+#define RVH_Z_LANES (8 * RVH_Z_GROUPS)
+#define RVH_Z_BUFFER 1024
+
+__attribute__((target("avx512f,avx512dq")))
+static void rvh_jump_keys_avx512(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out) {
+    __m512i key[RVH_Z_GROUPS], slot[RVH_Z_GROUPS];
+    __m512d p[RVH_Z_GROUPS];
+    __mmask8 live[RVH_Z_GROUPS];
+    int64_t done_slot[RVH_Z_BUFFER + RVH_Z_LANES], done_b[RVH_Z_BUFFER + RVH_Z_LANES];
+    const __m512d one = _mm512_set1_pd(1.0);
+    const __m512d two31 = _mm512_set1_pd(2147483648.0);
+    const __m512d limit = _mm512_set1_pd((double)n);
+    const __m512i mult = _mm512_set1_epi64((long long)RVH_JUMP_MULT);
+    const __m512i one64 = _mm512_set1_epi64(1);
+    const __m512i iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    ptrdiff_t next = RVH_Z_LANES;
+    int buffered = 0, g, i, any;
+    for (g = 0; g < RVH_Z_GROUPS; g++) {
+        key[g] = _mm512_loadu_si512((const void *)(keys + 8 * g));
+        slot[g] = _mm512_add_epi64(iota, _mm512_set1_epi64(8 * g));
+        p[g] = _mm512_setzero_pd();
+        live[g] = 0xFF;
+    }
+    /* One round per group, as in the SSE2 kernel; the mask `done` is the
+     * lanes whose product reached n.  While keys remain, finished lanes
+     * take new ones (a round takes at most RVH_Z_LANES, so the expand-load
+     * stays in bounds); after that, lanes drop out of `live` as they finish
+     * and the rest go on until none is left. */
+#define RVH_Z_STEP(g, done_mask)                                                            \
+    __m256i b = _mm512_cvttpd_epi32(p[g]);                                                  \
+    __m512d b_plus_1 = _mm512_add_pd(_mm512_cvtepi32_pd(b), one);                           \
+    __m256i high;                                                                           \
+    __m512d product;                                                                        \
+    __mmask8 done;                                                                          \
+    key[g] = _mm512_add_epi64(_mm512_mullo_epi64(key[g], mult), one64);                     \
+    high = _mm512_cvtepi64_epi32(_mm512_srli_epi64(key[g], 33));                            \
+    product = _mm512_mul_pd(                                                                \
+        b_plus_1, _mm512_div_pd(two31, _mm512_add_pd(_mm512_cvtepi32_pd(high), one)));      \
+    done = _mm512_cmp_pd_mask(product, limit, _CMP_GE_OQ) & (done_mask);                    \
+    _mm512_storeu_si512((void *)(done_slot + buffered),                                     \
+                        _mm512_maskz_compress_epi64(done, slot[g]));                        \
+    _mm512_storeu_si512((void *)(done_b + buffered),                                        \
+                        _mm512_maskz_compress_epi64(done, _mm512_cvtepi32_epi64(b)));       \
+    buffered += __builtin_popcount(done);                                                   \
+    p[g] = _mm512_maskz_mov_pd((__mmask8)~done, product) /* finished lanes restart at 0 */
+    while (next <= count - RVH_Z_LANES) {
+        RVH_UNROLL_GROUPS
+        for (g = 0; g < RVH_Z_GROUPS; g++) {
+            RVH_Z_STEP(g, 0xFF);
+            key[g] = _mm512_mask_expandloadu_epi64(key[g], done, (const void *)(keys + next));
+            slot[g] = _mm512_mask_expand_epi64(slot[g], done,
+                                               _mm512_add_epi64(iota, _mm512_set1_epi64(next)));
+            next += __builtin_popcount(done);
+        }
+        if (buffered >= RVH_Z_BUFFER) {
+            for (i = 0; i < buffered; i++) out[done_slot[i]] = done_b[i];
+            buffered = 0;
+        }
+    }
+    do {
+        any = 0;
+        RVH_UNROLL_GROUPS
+        for (g = 0; g < RVH_Z_GROUPS; g++) {
+            RVH_Z_STEP(g, live[g]);
+            live[g] &= (__mmask8)~done;
+            any |= live[g];
+        }
+        if (buffered >= RVH_Z_BUFFER) {
+            for (i = 0; i < buffered; i++) out[done_slot[i]] = done_b[i];
+            buffered = 0;
+        }
+    } while (any);
+#undef RVH_Z_STEP
+    for (i = 0; i < buffered; i++) out[done_slot[i]] = done_b[i];
+    /* Fewer keys than lanes were left: the SSE2 kernel takes them. */
+    rvh_jump_keys_sse2(keys + next, count - next, n, out + next);
+}
+
+static int rvh_cpu_has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+}
+#else
+#define RVH_AVX512 0
+#endif
+
+/* The batch kernels this build has, best last, and the one in use: chosen
+ * at import (rvh_select_kernel), changed only by the tests. */
+enum { RVH_KERNEL_PORTABLE = 0, RVH_KERNEL_SSE2 = 1, RVH_KERNEL_AVX512 = 2 };
+static int rvh_kernel = RVH_KERNEL_PORTABLE;
+
+static int rvh_kernel_available(int kernel) {
+    switch (kernel) {
+    case RVH_KERNEL_PORTABLE: return 1;
+    case RVH_KERNEL_SSE2: return RVH_SIMD;
+#if RVH_AVX512
+    case RVH_KERNEL_AVX512: return rvh_cpu_has_avx512();
+#endif
+    default: return 0;
+    }
+}
+
+static int rvh_select_kernel(void) {
+    rvh_kernel = rvh_kernel_available(RVH_KERNEL_AVX512) ? RVH_KERNEL_AVX512
+                 : rvh_kernel_available(RVH_KERNEL_SSE2) ? RVH_KERNEL_SSE2
+                 : RVH_KERNEL_PORTABLE;
+    return rvh_kernel;
+}
+
+/* Runs the selected SIMD kernel and returns 1, or returns 0 and the caller
+ * runs the portable one.  The AVX-512 kernel needs enough keys to fill its
+ * lanes a few times over; shorter batches go to the SSE2 one. */
 static int rvh_jump_keys_simd(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out) {
+#if RVH_AVX512
+    if (rvh_kernel == RVH_KERNEL_AVX512 && count >= 4 * RVH_Z_LANES) {
+        rvh_jump_keys_avx512(keys, count, n, out);
+        return 1;
+    }
+#endif
+#if RVH_SIMD
+    if (rvh_kernel >= RVH_KERNEL_SSE2) {
+        rvh_jump_keys_sse2(keys, count, n, out);
+        return 1;
+    }
+#endif
     (void)keys, (void)count, (void)n, (void)out;
     return 0;
 }
-#endif
 
 #endif /* RVH_KERNEL_H */

@@ -72,3 +72,26 @@ def published_rows() -> list[tuple[int, int, int, str]]:
             (int(r["key"]), int(r["num_buckets"]), int(r["bucket"]), r["source"])
             for r in csv.DictReader(f)
         ]
+
+
+JUMP_MULT = 2862933555777941757
+
+
+@pytest.fixture(scope="session")
+def landing_keys() -> list[tuple[int, int]]:
+    """(key, n) pairs whose first step is j = n exactly: the answer is 0.
+
+    The first step, after the key is advanced to key1, is (0 + 1) * (2**31 / d)
+    with d = (key1 >> 33) + 1.  With key1 >> 33 = 2**k - 1, d = 2**k and both
+    roundings are exact, so j is exactly n = 2**(31 - k), which is not < n:
+    the loop ends with b = 0.  The LCG is invertible (its multiplier is odd),
+    so the key that leads to key1 is found by stepping back.  With n + 1
+    buckets the same key's answer is n.
+    """
+    inverse: int = pow(JUMP_MULT, -1, 2**64)
+    pairs = []
+    for k in range(1, 31):
+        for low in (0, 1, 2**32 + 5, 2**33 - 1):
+            key1 = (((1 << k) - 1) << 33) | low
+            pairs.append((((key1 - 1) * inverse) % 2**64, 1 << (31 - k)))
+    return pairs

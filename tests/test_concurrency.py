@@ -278,7 +278,14 @@ def test_other_threads_run_during_an_array_batch(compiled_core: ModuleType) -> N
     keys = np.random.default_rng(5).integers(
         0, 2**64, size=4_000_000, dtype=np.uint64, endpoint=False
     )
-    took, stall = longest_stall(lambda: compiled_core.jump_hash_many(keys, 2**20))
+
+    def batches() -> None:
+        # Long enough (at least 50 ms) on any kernel: AVX-512 does a key at
+        # 2**31 - 1 buckets in about 10 ns.
+        for _ in range(3):
+            compiled_core.jump_hash_many(keys, 2**31 - 1)
+
+    took, stall = longest_stall(batches)
     assert took > 0.05
     # A few switch intervals (5 ms) and the ticker's own hiccups (a list
     # reallocation, slow under ASan), against the whole batch if it held the GIL.

@@ -71,13 +71,35 @@ def test_compiled_core_reads_int_digits_where_it_knows_the_layout(
     assert compiled_core._READS_INT_DIGITS is (known and not forced)
 
 
-def test_compiled_core_hashes_batches_with_sse2_on_x86(compiled_core: ModuleType) -> None:
-    # SSE2 is part of every x86-64 CPU; other CPUs, or -DRVH_NO_SIMD
+def cpu_flags() -> set[str] | None:
+    """The CPU's feature flags from /proc/cpuinfo, or None where there is none."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return None
+
+
+def test_compiled_core_picks_the_best_batch_kernel(compiled_core: ModuleType) -> None:
+    # SSE2 is part of every x86 build; AVX-512 is built on x86-64 by GCC and
+    # clang and picked when the CPU has it; other CPUs, or -DRVH_NO_SIMD
     # (tests/test_packaging.py), run the portable kernel.
     x86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "i386", "x86")
-    forced = "-DRVH_NO_SIMD" in os.environ.get("CFLAGS", "")
-    expected = "sse2" if x86 and not forced else "portable"
-    assert compiled_core._BATCH_KERNEL == expected
+    no_simd = "-DRVH_NO_SIMD" in os.environ.get("CFLAGS", "")
+    kernels = compiled_core._batch_kernels()
+    assert compiled_core._BATCH_KERNEL == kernels[-1]
+    if no_simd or not x86:
+        assert kernels == ["portable"]
+        return
+    assert kernels[:2] == ["portable", "sse2"]
+    flags = cpu_flags()
+    if flags is not None and sys.maxsize > 2**32 and sys.platform != "win32":
+        has_avx512 = {"avx512f", "avx512dq"} <= flags
+        assert ("avx512" in kernels) is has_avx512
+    assert set(kernels) <= {"portable", "sse2", "avx512"}
 
 
 @pytest.mark.parametrize("value", ["1", "true", "yes"])
