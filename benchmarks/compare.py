@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peers import CScalar, check_peers, naive_jump, numpy_jump
 
 RESULTS = Path(__file__).resolve().parent / "results"
+KERNEL: str = getattr(fast, "_BATCH_KERNEL", "unknown")  # picked at import for this CPU
 MULT_KEYS = [0x9E3779B97F4A7C15, 123456789123456789, 2**63 + 12345, 424242]
 STR_KEYS = ["user:1001", "TX12345-abcdef", "order-9f8e7d", "sku_000042"]
 
@@ -147,6 +148,26 @@ class Bench:
 
     # --- targets --------------------------------------------------------------
 
+    def kernels(self) -> dict[int, dict[str, float]]:
+        """ns per key of each batch kernel this build and CPU have, on the array."""
+        array = self.array
+        kernels: list[str] = getattr(fast, "_batch_kernels", lambda: [])()
+        found = {}
+
+        def with_kernel(name: str, n: int) -> Callable[[], float]:
+            def job() -> float:
+                previous = fast._use_batch_kernel(name)  # type: ignore[attr-defined]
+                try:
+                    return batch_ns(lambda: fast.jump_hash_many(array, n), array.size)()
+                finally:
+                    fast._use_batch_kernel(previous)  # type: ignore[attr-defined]
+
+            return job
+
+        for n in (10, 1000, 10**6):
+            found[n] = interleaved({name: with_kernel(name, n) for name in kernels}, self.rounds)
+        return found
+
     def threads_speedup(self) -> float:
         big = self.big
         times = interleaved(
@@ -188,7 +209,8 @@ def ratio_row(name: str, value: float, target: float, at_most: bool, detail: str
 def run(quick: bool, chart: bool) -> bool:
     bench = Bench(quick)
     print(
-        f"rvh_stable {fast.__name__} vs peers: {platform.processor() or platform.machine()}, "
+        f"rvh_stable {fast.__name__} ({KERNEL} batch kernel) vs peers: "
+        f"{platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, NumPy {np.__version__}, "
         f"{'quick' if quick else 'full'} mode ({bench.size:,} keys, {bench.rounds} rounds)"
     )
@@ -278,6 +300,13 @@ def run(quick: bool, chart: bool) -> bool:
             "pure jump_hash(str) / naive loop (int), n=1000",
         )
     )
+    by_n = bench.kernels()
+    print(
+        "\nbatch kernels: jump_hash_many(uint64 array, threads=1), ns per key"
+        f" (this CPU's pick: {KERNEL})\n{'':<42}" + "".join(f"{f'n={n}':>11}" for n in by_n)
+    )
+    for name in by_n[10]:
+        print(f"{name:<42}" + "".join(f"{by_n[n][name]:>11.1f}" for n in by_n))
     print("\nmemory (tracemalloc peak during one call of 1000 buckets)")
     for label, (peak, output) in bench.memory().items():
         good = peak <= output * 1.15 + 64 * 1024
@@ -334,7 +363,8 @@ def draw_chart(bench: Bench) -> None:
     ax.set_xlabel("num_buckets (n)")
     ax.set_ylabel("ns per key (log scale)")
     ax.set_title(
-        f"Jump hash cost per key: {platform.machine()}, Python {platform.python_version()}, 2 cores"
+        f"Jump hash cost per key: {platform.machine()} ({KERNEL} batch kernel), "
+        f"Python {platform.python_version()}, 2 cores"
     )
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
@@ -350,14 +380,15 @@ def main() -> int:
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
     args = parser.parse_args()
     buffer = io.StringIO()
+    console = sys.stdout
 
     class Tee(io.TextIOBase):
         def write(self, text: str) -> int:
-            sys.__stdout__.write(text)
-            sys.__stdout__.flush()
+            console.write(text)
+            console.flush()
             return buffer.write(text)
 
-    with redirect_stdout(Tee()):  # type: ignore[type-var]
+    with redirect_stdout(Tee()):
         ok = run(args.quick, not args.no_chart)
     if not args.quick:
         RESULTS.mkdir(exist_ok=True)
