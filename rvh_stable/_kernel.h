@@ -152,6 +152,7 @@ static void rvh_jump_keys_sse2(const uint64_t *keys, ptrdiff_t count, int32_t n,
 #if RVH_SIMD && !defined(RVH_NO_AVX512) && defined(__x86_64__) \
     && (defined(__GNUC__) || defined(__clang__))
 #define RVH_AVX512 1
+#include <cpuid.h>
 #include <immintrin.h>
 
 #define RVH_Z_GROUPS 8
@@ -239,9 +240,18 @@ static void rvh_jump_keys_avx512(const uint64_t *keys, ptrdiff_t count, int32_t 
     rvh_jump_keys_sse2(keys + next, count - next, n, out + next);
 }
 
+/* Asked with CPUID and XGETBV directly rather than __builtin_cpu_supports,
+ * whose runtime support is missing from Apple's x86-64 toolchain.  The CPU
+ * must have AVX-512 F and DQ, and the OS must save the vector and mask
+ * registers (XCR0 bits 1, 2, 5, 6, 7).  macOS turns those on only after a
+ * first AVX-512 instruction, so there SSE2 is used: slower, never wrong. */
 static int rvh_cpu_has_avx512(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+    unsigned int eax, ebx, ecx, edx, xcr0, xcr0_high;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 27))) return 0; /* OSXSAVE */
+    __asm__ volatile("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
+    if ((xcr0 & 0xE6) != 0xE6) return 0;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
+    return (ebx & (1u << 16)) && (ebx & (1u << 17)); /* AVX512F, AVX512DQ */
 }
 #else
 #define RVH_AVX512 0
