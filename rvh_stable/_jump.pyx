@@ -24,6 +24,7 @@ from cpython.buffer cimport (
     PyObject_GetBuffer,
 )
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_GET_SIZE
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.number cimport PyIndex_Check, PyNumber_Index
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_Check
@@ -203,6 +204,7 @@ cdef extern from *:
     #define RVH_SHARED_BUCKETS 0
     static inline PyObject *rvh_bucket_int(int32_t b, int32_t n) { return PyLong_FromLong(b); }
     static Py_ssize_t rvh_shared_count(void) { return 0; }
+    static void rvh_forget_shared(void) {}
     #else
     #ifndef RVH_SHARED_BUCKETS
     #define RVH_SHARED_BUCKETS 65536
@@ -236,6 +238,11 @@ cdef extern from *:
         Py_INCREF(o);
         return o;
     }
+    /* At import: an embedding program that finalizes Python and starts it
+     * again must not be handed ints of the interpreter it finalized. */
+    static void rvh_forget_shared(void) {
+        memset(rvh_bucket_ints, 0, sizeof(rvh_bucket_ints));
+    }
     static Py_ssize_t rvh_shared_count(void) {
         Py_ssize_t i, count = 0;
         for (i = 0; i < RVH_SHARED_BUCKETS; i++) count += rvh_bucket_ints[i] != NULL;
@@ -248,12 +255,15 @@ cdef extern from *:
     typedef PyObject *(*rvh_fastcall_fn)(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
     static PyMethodDef rvh_fastcall_def;
     static PyObject *rvh_new_fastcall(rvh_fastcall_fn fn, const char *name, const char *doc,
-                                      PyObject *module_name) {
+                                      PyObject *module, PyObject *module_name) {
         rvh_fastcall_def.ml_name = name;
         rvh_fastcall_def.ml_meth = (PyCFunction)(void (*)(void))fn;
         rvh_fastcall_def.ml_flags = METH_FASTCALL | METH_KEYWORDS;
         rvh_fastcall_def.ml_doc = doc;
-        return PyCFunction_NewEx(&rvh_fastcall_def, NULL, module_name);
+        /* The module as __self__, as for any builtin function of a module
+         * (None where the module is not in sys.modules). */
+        return PyCFunction_NewEx(&rvh_fastcall_def, module == Py_None ? NULL : module,
+                                 module_name);
     }
     """
     bint _int_u64 "rvh_int_u64"(PyObject* op, uint64_t* out) noexcept
@@ -262,10 +272,12 @@ cdef extern from *:
     PyObject* _bucket_ptr "rvh_bucket_int"(int32_t b, int32_t n) noexcept
     object _bucket "rvh_bucket_int"(int32_t b, int32_t n)
     Py_ssize_t _shared_count "rvh_shared_count"() noexcept
+    void _forget_shared "rvh_forget_shared"() noexcept
     enum: SHARED_BUCKETS "RVH_SHARED_BUCKETS"
     enum: INT_DIGITS "RVH_INT_DIGITS"
     ctypedef PyObject* (*_fastcall_fn "rvh_fastcall_fn")(PyObject*, PyObject* const*, Py_ssize_t, PyObject*) noexcept
-    object _new_fastcall "rvh_new_fastcall"(_fastcall_fn fn, const char* name, const char* doc, object module_name)
+    object _new_fastcall "rvh_new_fastcall"(_fastcall_fn fn, const char* name, const char* doc,
+                                            object module, object module_name)
 
 IMPLEMENTATION = "cython"
 MAX_BUCKETS = _rules.MAX_BUCKETS
@@ -539,8 +551,12 @@ cdef PyObject* _jump_hash_fastcall(PyObject* module, PyObject* const* args, Py_s
 cdef object _general_owner = jump_hash
 cdef bytes _jump_hash_doc = jump_hash.__doc__.encode()
 _general_jump_hash = <PyObject*>_general_owner
-jump_hash = _new_fastcall(_jump_hash_fastcall, "jump_hash", _jump_hash_doc, __name__)
+jump_hash = _new_fastcall(
+    _jump_hash_fastcall, "jump_hash", _jump_hash_doc, sys.modules.get(__name__), __name__
+)
 
+
+_forget_shared()
 
 # Whether exact ints are read from CPython's digits (else through the C API).
 _READS_INT_DIGITS = bool(INT_DIGITS)
@@ -680,6 +696,21 @@ cdef class _Job:
     cdef bint swap
     cdef int32_t n
     cdef int64_t* out
+    # Room for BLOCK converted keys, when the slice is not aligned native
+    # uint64.  On the heap, not the stack: the job may run on a thread with
+    # a small stack, under kernels that need stack of their own.
+    cdef uint64_t* block
+
+    cdef int prepare(self) except -1:
+        if not (self.itemsize == 8 and not self.swap and self.stride == 8
+                and (<size_t>self.src) % sizeof(uint64_t) == 0):
+            self.block = <uint64_t*>PyMem_Malloc(BLOCK * sizeof(uint64_t))
+            if self.block == NULL:
+                raise MemoryError()
+        return 0
+
+    def __dealloc__(self):
+        PyMem_Free(self.block)
 
     def run(self):
         cdef const char* src = self.src
@@ -690,11 +721,10 @@ cdef class _Job:
         cdef bint swap = self.swap
         cdef int32_t n = self.n
         cdef int64_t* out = self.out
-        cdef uint64_t block[BLOCK]
+        cdef uint64_t* block = self.block
         cdef Py_ssize_t done, i, m
         with nogil:
-            if (itemsize == 8 and not swap and stride == 8
-                    and (<size_t>src) % sizeof(uint64_t) == 0):
+            if block == NULL:
                 _jump_keys(<const uint64_t*>src, count, n, out)
             else:
                 done = 0
@@ -772,6 +802,7 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
         job.swap = swap
         job.n = n
         job.out = <int64_t*>dest.view.buf + start
+        job.prepare()
         jobs.append(job)
         start += job.count
     _run_jobs(jobs)
@@ -815,9 +846,9 @@ cdef int _extend_buckets(list out, const int64_t* buckets, Py_ssize_t m, int32_t
 cdef list _iter_batch(object keys, int32_t n):
     # Keys are turned into uint64 a block at a time, then the block goes
     # through the same lockstep kernel as arrays.
+    # The buffers are on the heap: a key's __index__ or the iterable may call
+    # back into jump_hash_many, and each level of that must cost little stack.
     cdef list result = []
-    cdef uint64_t block[BLOCK]
-    cdef int64_t buckets[BLOCK]
     cdef Py_ssize_t i = 0
     cdef Py_ssize_t m = 0
     if not isinstance(keys, (list, tuple)):
@@ -825,19 +856,26 @@ cdef list _iter_batch(object keys, int32_t n):
             keys = iter(keys)
         except TypeError:
             _rules.raise_keys_not_iterable(keys)
-    for key in keys:
-        if PyLong_CheckExact(key):
-            _exact_int_u64(key, i, &block[m])
-        else:
-            _key_u64(key, i, &block[m])
-        m += 1
-        i += 1
-        if m == BLOCK:
-            _jump_keys(block, m, n, buckets)
-            _extend_buckets(result, buckets, m, n)
-            m = 0
-    _jump_keys(block, m, n, buckets)
-    _extend_buckets(result, buckets, m, n)
+    cdef uint64_t* block = <uint64_t*>PyMem_Malloc(BLOCK * (sizeof(uint64_t) + sizeof(int64_t)))
+    if block == NULL:
+        raise MemoryError()
+    cdef int64_t* buckets = <int64_t*>(block + BLOCK)
+    try:
+        for key in keys:
+            if PyLong_CheckExact(key):
+                _exact_int_u64(key, i, &block[m])
+            else:
+                _key_u64(key, i, &block[m])
+            m += 1
+            i += 1
+            if m == BLOCK:
+                _jump_keys(block, m, n, buckets)
+                _extend_buckets(result, buckets, m, n)
+                m = 0
+        _jump_keys(block, m, n, buckets)
+        _extend_buckets(result, buckets, m, n)
+    finally:
+        PyMem_Free(block)
     return result
 
 

@@ -147,10 +147,10 @@ static void rvh_jump_keys_sse2(const uint64_t *keys, ptrdiff_t count, int32_t n,
  * doubles, with the key's 64-bit step in vector registers too.  The same
  * operations as the SSE2 kernel, lane for lane; only the bookkeeping
  * differs: a finishing lane's (slot, b) is compressed into a small buffer
- * that is written out now and then, and new keys are expand-loaded into the
+ * that is written out every few rounds, and new keys are expand-loaded into the
  * finished lanes.  RVH_NO_AVX512 leaves it out. */
 #if RVH_SIMD && !defined(RVH_NO_AVX512) && defined(__x86_64__) \
-    && (defined(__GNUC__) || defined(__clang__))
+    && (defined(__GNUC__) || defined(__clang__)) && !defined(_MSC_VER)
 #define RVH_AVX512 1
 #include <cpuid.h>
 #include <immintrin.h>
@@ -163,7 +163,9 @@ static void rvh_jump_keys_sse2(const uint64_t *keys, ptrdiff_t count, int32_t n,
 #define RVH_UNROLL_GROUPS _Pragma("GCC unroll 8")
 #endif
 #define RVH_Z_LANES (8 * RVH_Z_GROUPS)
-#define RVH_Z_BUFFER 1024
+/* Finished (slot, b) pairs are written out once this many have gathered:
+ * small, so that the kernel needs about 4 KB of stack. */
+#define RVH_Z_BUFFER 192
 
 __attribute__((target("avx512f,avx512dq")))
 static void rvh_jump_keys_avx512(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out) {

@@ -480,3 +480,70 @@ def test_batch_when_no_thread_can_be_started(
 
     monkeypatch.setattr(threading, "Thread", NoThreads)
     assert np.array_equal(core.jump_hash_many(keys, 1000, threads=3), want)
+
+
+# --- C stack ----------------------------------------------------------------------
+# Each case runs in a child process: a stack overflow kills the process, and a
+# test must see that as a failure rather than die with it.
+
+
+def run_child(core: ModuleType, code: str) -> str:
+    import subprocess
+
+    program = f"import importlib\nC = importlib.import_module({core.__name__!r})\n{code}"
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    return done.stdout
+
+
+def test_batches_called_back_from_keys_end_in_recursion_error(core: ModuleType) -> None:
+    # A key's __index__ that starts another batch: Python's recursion limit
+    # must be reached long before the C stack runs out (each level of a
+    # batch keeps its buffers on the heap).
+    out = run_child(
+        core,
+        """
+import sys
+sys.setrecursionlimit(1000)
+class Key:
+    def __index__(self):
+        C.jump_hash_many([Key()], 10)
+        return 1
+try:
+    C.jump_hash_many([Key()], 10)
+except RecursionError:
+    print("RecursionError")
+""",
+    )
+    assert out.split() == ["RecursionError"]
+
+
+def test_batches_run_on_the_smallest_thread_stack(core: ModuleType) -> None:
+    # 32 KiB, the least threading.stack_size accepts (musl's default is 128
+    # KiB): lists, native arrays and converted arrays, also split across
+    # threads, which get the same small stack.
+    needs_numpy()
+    out = run_child(
+        core,
+        """
+import threading
+import numpy as np
+keys = list(range(140_000))  # over 2 * 65,536: threads=2 makes two jobs
+arrays = [np.array(keys, dtype=np.uint64), np.array(keys, dtype=">i4")]
+expected = C.jump_hash_many(keys, 1000)
+threading.stack_size(32 * 1024)
+got = []
+def work():
+    got.append(C.jump_hash_many(keys, 1000))
+    for a in arrays:
+        for threads in (1, 2):
+            got.append(C.jump_hash_many(a, 1000, threads=threads).tolist())
+worker = threading.Thread(target=work)
+worker.start()
+worker.join()
+print(len(got), all(g == expected for g in got))
+""",
+    )
+    assert out.split() == ["5", "True"]

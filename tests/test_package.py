@@ -71,6 +71,17 @@ def test_compiled_core_reads_int_digits_where_it_knows_the_layout(
     assert compiled_core._READS_INT_DIGITS is (known and not forced)
 
 
+def test_compiled_jump_hash_is_a_builtin_of_its_module(compiled_core: ModuleType) -> None:
+    import pickle
+
+    jump_hash = compiled_core.jump_hash
+    assert jump_hash.__self__ is compiled_core
+    assert jump_hash.__module__ == "rvh_stable._jump"
+    assert jump_hash.__name__ == "jump_hash"
+    assert jump_hash.__doc__.startswith("jump_hash(key, num_buckets) -> int")
+    assert pickle.loads(pickle.dumps(jump_hash)) is jump_hash
+
+
 def cpu_flags() -> set[str] | None:
     """The CPU's feature flags from /proc/cpuinfo, or None where there is none."""
     try:
