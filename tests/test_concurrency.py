@@ -492,7 +492,11 @@ def run_child(core: ModuleType, code: str) -> str:
 
     program = f"import importlib\nC = importlib.import_module({core.__name__!r})\n{code}"
     done = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=os.path.join(os.path.dirname(__file__), "data"),  # imports the installed package
     )
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     return done.stdout
