@@ -12,7 +12,6 @@ the hot path (error messages, ``threads``, buffer formats) lives in
 """
 
 cimport cython
-from cpython.bool cimport PyBool_Check
 from cpython.buffer cimport (
     PyBUF_C_CONTIGUOUS,
     PyBUF_RECORDS_RO,
@@ -47,9 +46,7 @@ from rvh_stable import _rules
 
 cdef extern from "Python.h":
     bint PyLong_CheckExact(object)
-    bint PyUnicode_IS_ASCII(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
-    void* PyUnicode_DATA(object)
     PyObject* PyObject_Vectorcall(PyObject* callable, PyObject* const* args, size_t nargsf,
                                   PyObject* kwnames) noexcept
 
@@ -180,9 +177,9 @@ cdef extern from *:
         return 1;
     }
 
-    /* A non-empty exact str of ASCII characters: its UTF-8 is its storage. */
+    /* A non-empty str of ASCII characters: its UTF-8 is its storage. */
     static inline int rvh_ascii_key(PyObject *op, const uint8_t **data, Py_ssize_t *size) {
-        if (!PyUnicode_CheckExact(op) || !PyUnicode_IS_COMPACT_ASCII(op)) return 0;
+        if (!PyUnicode_Check(op) || !PyUnicode_IS_ASCII(op)) return 0;
         *size = PyUnicode_GET_LENGTH(op);
         *data = (const uint8_t *)PyUnicode_DATA(op);
         return *size > 0;
@@ -211,6 +208,7 @@ cdef extern from *:
     #endif
     #define RVH_SHARED_BLOCK 256
     static PyObject *rvh_bucket_ints[RVH_SHARED_BUCKETS];
+    static int rvh_bucket_ints_used = 0;
     #if defined(__GNUC__)
     __attribute__((noinline, cold))
     #elif defined(_MSC_VER)
@@ -218,6 +216,7 @@ cdef extern from *:
     #endif
     static int rvh_fill_block(int32_t b) {  /* once per block: kept out of line */
         int32_t first = b - b % RVH_SHARED_BLOCK, i;
+        rvh_bucket_ints_used = 1;
         for (i = first; i < first + RVH_SHARED_BLOCK && i < RVH_SHARED_BUCKETS; i++) {
             if (rvh_bucket_ints[i] == NULL) {
                 PyObject *o = PyLong_FromLong(i);
@@ -239,9 +238,11 @@ cdef extern from *:
         return o;
     }
     /* At import: an embedding program that finalizes Python and starts it
-     * again must not be handed ints of the interpreter it finalized. */
+     * again must not be handed ints of the interpreter it finalized.  A
+     * first import finds the table unused and leaves its pages untouched. */
     static void rvh_forget_shared(void) {
-        memset(rvh_bucket_ints, 0, sizeof(rvh_bucket_ints));
+        if (rvh_bucket_ints_used) memset(rvh_bucket_ints, 0, sizeof(rvh_bucket_ints));
+        rvh_bucket_ints_used = 0;
     }
     static Py_ssize_t rvh_shared_count(void) {
         Py_ssize_t i, count = 0;
@@ -283,11 +284,11 @@ IMPLEMENTATION = "cython"
 MAX_BUCKETS = _rules.MAX_BUCKETS
 
 cdef enum:
-    # Batches on arrays work through this many keys at a time when the keys
-    # must first be converted (other widths, byte orders or strides than
-    # aligned native uint64).
+    # Batches work through this many keys at a time when the keys must
+    # first be converted (lists and iterables; arrays of other widths, byte
+    # orders or strides than aligned native uint64).
     BLOCK = 1024
-    # Keys hashed in lockstep by the batch kernel.
+    # Keys hashed in lockstep by the portable batch kernel.
     LANES = 8
 
 
@@ -408,14 +409,14 @@ cdef int _bytes_like_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
 
 cdef int _str_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
     cdef bytes data
+    cdef const uint8_t* text
     cdef Py_ssize_t size
-    if PyUnicode_IS_ASCII(key):
+    if _ascii_key(<PyObject*>key, &text, &size):
         # ASCII text is its own UTF-8: hash the string's storage in place.
-        size = PyUnicode_GET_LENGTH(key)
-        if size == 0:
-            _rules.raise_key_empty(key, index)
-        out[0] = _xxh64(<const uint8_t*>PyUnicode_DATA(key), size)
+        out[0] = _xxh64(text, size)
         return 0
+    if PyUnicode_GET_LENGTH(key) == 0:
+        _rules.raise_key_empty(key, index)
     # Encode into a temporary rather than PyUnicode_AsUTF8AndSize, which
     # would keep a UTF-8 copy alive inside the caller's string.
     try:
@@ -439,7 +440,7 @@ cdef int _key_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
         return 0
     if isinstance(key, (bytes, bytearray, memoryview)):
         return _bytes_like_u64(key, index, out)
-    if PyBool_Check(key) or not PyIndex_Check(key) or _rules.is_bool(key):
+    if not PyIndex_Check(key) or _rules.is_bool(key):
         _rules.raise_key_type(key, index)
     return _key_u64(PyNumber_Index(key), index, out)
 
@@ -459,11 +460,12 @@ def hash_key(key):
 # --- the jump loop ------------------------------------------------------------
 
 cdef extern from "_kernel.h":
-    # The loop's step in C, written once for every kernel: the paper's
-    # expression in IEEE double, in the paper's order (see _kernel.h for why
-    # the order matters), and the SSE2 batch kernel.
+    # The loop and its step in C, written once for every kernel: the
+    # paper's expression in IEEE double, in the paper's order (see _kernel.h
+    # for why the order matters), and the SIMD batch kernels.
     const uint64_t JUMP_MULT "RVH_JUMP_MULT"
     int64_t _next_j "rvh_next_j"(uint64_t key, int64_t b) noexcept nogil
+    int64_t _jump_from "rvh_jump_from"(uint64_t key, int64_t b, int64_t j, int32_t n) noexcept nogil
     bint _jump_keys_simd "rvh_jump_keys_simd"(const uint64_t* keys, Py_ssize_t count, int32_t n,
                                               int64_t* out) noexcept nogil
     int _kernel_available "rvh_kernel_available"(int kernel) noexcept
@@ -494,13 +496,7 @@ def _use_batch_kernel(name):
 
 
 cdef inline int32_t _jump(uint64_t key, int32_t num_buckets) noexcept nogil:
-    cdef int64_t b = -1
-    cdef int64_t j = 0
-    while j < num_buckets:
-        b = j
-        key = key * JUMP_MULT + 1
-        j = _next_j(key, b)
-    return <int32_t>b
+    return <int32_t>_jump_from(key, -1, 0, num_buckets)  # a fresh key: b = -1, j = 0
 
 
 cdef inline int32_t _check_buckets(object num_buckets) except -1:
