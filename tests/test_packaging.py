@@ -90,19 +90,26 @@ def test_sdist_contents(dist: Path) -> None:
     assert "rvh_stable/_jump.c" not in names
 
 
+def passes_the_suite_outside_the_tree(python: Path, tmp_path: Path, **env: str) -> None:
+    """The default test run, from a copy of tests/, against what ``python`` has installed."""
+    copy = tmp_path / "copy" / "tests"
+    shutil.copytree(ROOT / "tests", copy)
+    tests = run(
+        *(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", copy),
+        cwd=tmp_path,
+        env=env,
+    )
+    assert tests.returncode == 0, tests.stdout[-3000:]
+    assert " passed" in tests.stdout
+
+
 def test_wheel_passes_the_test_suite_outside_the_tree(dist: Path, tmp_path: Path) -> None:
     python = venv(tmp_path / "venv")
     done = run(python, "-m", "pip", "install", "-q", f"{only(dist, '*.whl')}[test]")
     assert done.returncode == 0, done.stderr
-    copy = tmp_path / "copy" / "tests"
-    shutil.copytree(ROOT / "tests", copy)
     check = run(python, "-c", "import rvh_stable; print(rvh_stable.IMPLEMENTATION)", cwd=tmp_path)
     assert check.stdout.strip() == "cython", check.stderr
-    tests = run(
-        python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", copy, cwd=tmp_path
-    )
-    assert tests.returncode == 0, tests.stdout[-3000:]
-    assert " passed" in tests.stdout
+    passes_the_suite_outside_the_tree(python, tmp_path)
 
 
 def install_sdist(dist: Path, tmp_path: Path, **env: str) -> tuple[Path, str]:
@@ -168,12 +175,5 @@ def test_the_portable_build_passes_the_suite(dist: Path, tmp_path: Path) -> None
         cwd=tmp_path,
     )
     assert check.stdout.split() == ["cython", "False", "portable"], check.stderr
-    copy = tmp_path / "copy" / "tests"
-    shutil.copytree(ROOT / "tests", copy)
-    tests = run(
-        *(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", copy),
-        cwd=tmp_path,
-        env={"CFLAGS": PORTABLE_CFLAGS},  # tells the suite which build to expect
-    )
-    assert tests.returncode == 0, tests.stdout[-3000:]
-    assert " passed" in tests.stdout
+    # CFLAGS tells the suite which build to expect.
+    passes_the_suite_outside_the_tree(python, tmp_path, CFLAGS=PORTABLE_CFLAGS)
