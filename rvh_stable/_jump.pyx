@@ -841,7 +841,7 @@ cdef int _extend_buckets(list out, const int64_t* buckets, Py_ssize_t m, int32_t
 
 cdef list _iter_batch(object keys, int32_t n):
     # Keys are turned into uint64 a block at a time, then the block goes
-    # through the same lockstep kernel as arrays.
+    # through the same batch kernels as arrays.
     # The buffers are on the heap: a key's __index__ or the iterable may call
     # back into jump_hash_many, and each level of that must cost little stack.
     cdef list result = []
