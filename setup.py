@@ -15,6 +15,7 @@ happens when it cannot be built.
 
 from __future__ import annotations
 
+import glob
 import os
 import platform
 import struct
@@ -77,7 +78,7 @@ def _extensions() -> list[Extension]:
     ext = Extension(
         "rvh_stable._jump",
         ["rvh_stable/_jump.pyx"],
-        depends=["rvh_stable/_kernel.h"],
+        depends=sorted(glob.glob("rvh_stable/_c/*.h")),
         define_macros=macros,
     )
     return cythonize([ext], compiler_directives=directives)

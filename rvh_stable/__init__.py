@@ -8,32 +8,25 @@ bytes; Python's randomized ``hash()`` is never used).
 The compiled core (``rvh_stable._jump``) is used when it is installed;
 otherwise, or when ``RVH_STABLE_NO_EXTENSIONS=1`` is set in the environment
 at import time, the pure-Python twin (``rvh_stable.stable``) is.
-``IMPLEMENTATION`` says which one runs: ``"cython"`` or ``"python"``.
+``IMPLEMENTATION`` says which one runs: ``"cython"`` or ``"python"``, and
+``KERNEL`` which batch kernel (``RVH_STABLE_KERNEL`` picks one).  The choice
+is made once, in ``rvh_stable._core``.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from .stable import IMPLEMENTATION, MAX_BUCKETS, hash_key, jump_hash, jump_hash_many, xxh64
-elif os.environ.get("RVH_STABLE_NO_EXTENSIONS", "") not in ("", "0"):
-    from .stable import IMPLEMENTATION, MAX_BUCKETS, hash_key, jump_hash, jump_hash_many, xxh64
-else:
-    try:
-        from ._jump import IMPLEMENTATION, MAX_BUCKETS, hash_key, jump_hash, jump_hash_many, xxh64
-    except ImportError:
-        from .stable import (
-            IMPLEMENTATION,
-            MAX_BUCKETS,
-            hash_key,
-            jump_hash,
-            jump_hash_many,
-            xxh64,
-        )
-
+from ._core import (
+    IMPLEMENTATION,
+    KERNEL,
+    MAX_BUCKETS,
+    hash_key,
+    jump_hash,
+    jump_hash_many,
+    xxh64,
+)
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -66,6 +59,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "IMPLEMENTATION",
+    "KERNEL",
     "MAX_BUCKETS",
     "__version__",
     "async_jump_hash",

@@ -5,6 +5,8 @@ from typing import Any, Final, Literal
 
 IMPLEMENTATION: Final[Literal["cython"]]
 MAX_BUCKETS: Final[int]
+KERNEL: Final[str]
+KERNELS: Final[tuple[str, ...]]
 
 def xxh64(data: bytes | bytearray | memoryview) -> int: ...
 def hash_key(key: int | str | bytes | bytearray | memoryview) -> int: ...

@@ -6,9 +6,15 @@
 
 The twin of ``rvh_stable/stable.py``: the same names, results and exceptions.
 ``stable.py`` is the readable specification; this module is its fast copy,
-and the tests hold the two to the same answers.  Everything that is not on
-the hot path (error messages, ``threads``, buffer formats) lives in
-``rvh_stable/_rules.py`` and is shared by both cores.
+and the tests hold the two to the same answers.
+
+This file is the Python-facing glue: arguments, batches, threads.  The
+computation is C in ``rvh_stable/_c/``: the jump loop (``jump.h``), XXH64
+(``xxh64.h``), the batch kernels behind one table (``kernels.h``), and the
+CPython glue (``pyglue.h``, the only header that includes ``Python.h``).
+Everything that is not on the hot path (error messages, ``threads``, buffer
+formats, the kernel request) lives in ``rvh_stable/_rules.py`` and is shared
+by both cores.
 """
 
 cimport cython
@@ -47,238 +53,34 @@ from rvh_stable import _rules
 cdef extern from "Python.h":
     bint PyLong_CheckExact(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
-    PyObject* PyObject_Vectorcall(PyObject* callable, PyObject* const* args, size_t nargsf,
-                                  PyObject* kwnames) noexcept
 
-cdef extern from *:
-    """
-    /* XXH64 primes (Yann Collet, xxHash specification). */
-    #define RVH_XXH_P1 0x9E3779B185EBCA87ULL
-    #define RVH_XXH_P2 0xC2B2AE3D27D4EB4FULL
-    #define RVH_XXH_P3 0x165667B19E3779F9ULL
-    #define RVH_XXH_P4 0x85EBCA77C2B2AE63ULL
-    #define RVH_XXH_P5 0x27D4EB2F165667C5ULL
-    """
-    const uint64_t XXH_P1 "RVH_XXH_P1"
-    const uint64_t XXH_P2 "RVH_XXH_P2"
-    const uint64_t XXH_P3 "RVH_XXH_P3"
-    const uint64_t XXH_P4 "RVH_XXH_P4"
-    const uint64_t XXH_P5 "RVH_XXH_P5"
+cdef extern from "_c/jump.h":
+    int32_t _jump "rvh_jump"(uint64_t key, int32_t n) noexcept nogil
 
-cdef extern from *:
-    """
-    /* jump_hash's common call passes two exact ints, or an ASCII str and an
-     * int.  These helpers read such arguments without the C API: an int's
-     * digits the way Cython's own conversions read them (CPython's layout,
-     * which changed in 3.12), a compact ASCII str's characters in place.
-     * Each returns 1 and stores the value, or returns 0 without setting an
-     * exception for anything else (another type, a value out of range), and
-     * the caller's general path converts or reports that argument.  Where
-     * the layout is not known here, the public C API does the same job. */
-    #if !defined(PYPY_VERSION) && !defined(Py_LIMITED_API) \
-        && PY_VERSION_HEX < 0x030F0000 && !defined(RVH_PUBLIC_INT_API)
-      #define RVH_INT_DIGITS 1
-      #if PY_VERSION_HEX >= 0x030C0000
-        #ifndef _PyLong_SIGN_MASK
-          #define _PyLong_SIGN_MASK 3
-        #endif
-        #ifndef _PyLong_NON_SIZE_BITS
-          #define _PyLong_NON_SIZE_BITS 3
-        #endif
-        #define RVH_INT_NEGATIVE(op) \
-            ((((PyLongObject *)(op))->long_value.lv_tag & _PyLong_SIGN_MASK) == 2)
-        #define RVH_INT_NDIGITS(op) \
-            ((Py_ssize_t)(((PyLongObject *)(op))->long_value.lv_tag >> _PyLong_NON_SIZE_BITS))
-        #define RVH_INT_DIGITS_OF(op) (((PyLongObject *)(op))->long_value.ob_digit)
-      #else
-        #define RVH_INT_NEGATIVE(op) (Py_SIZE(op) < 0)
-        #define RVH_INT_NDIGITS(op) (Py_SIZE(op) < 0 ? -Py_SIZE(op) : Py_SIZE(op))
-        #define RVH_INT_DIGITS_OF(op) (((PyLongObject *)(op))->ob_digit)
-      #endif
+cdef extern from "_c/xxh64.h":
+    uint64_t _xxh64 "rvh_xxh64"(const uint8_t* p, size_t size) noexcept nogil
 
-    /* |op| when it is below 2**64. */
-    static inline int rvh_int_magnitude(PyObject *op, uint64_t *out) {
-        Py_ssize_t n = RVH_INT_NDIGITS(op);
-        const digit *d = RVH_INT_DIGITS_OF(op);
-        uint64_t v = 0;
-      #if PyLong_SHIFT == 30
-        switch (n) {
-        case 0: break;
-        case 1: v = d[0]; break;
-        case 2: v = (uint64_t)d[0] | (uint64_t)d[1] << 30; break;
-        case 3:
-            if (d[2] >> 4) return 0;  /* 30 + 30 + 4 bits */
-            v = (uint64_t)d[0] | (uint64_t)d[1] << 30 | (uint64_t)d[2] << 60;
-            break;
-        default: return 0;
-        }
-      #else
-        if (n > (64 + PyLong_SHIFT - 1) / PyLong_SHIFT) return 0;
-        while (n > 0) {
-            if (v >> (64 - PyLong_SHIFT)) return 0;
-            v = (v << PyLong_SHIFT) | d[--n];
-        }
-      #endif
-        *out = v;
-        return 1;
-    }
-    #else
-      #define RVH_INT_DIGITS 0
-    #endif
+cdef extern from "_c/kernels.h":
+    ctypedef void (*_batch_fn "rvh_batch_fn")(const uint64_t* keys, Py_ssize_t count, int32_t n,
+                                             int64_t* out) noexcept nogil
+    ctypedef struct _kernel "rvh_kernel":
+        const char* name
+        _batch_fn run
+    const _kernel* _kernel_table "rvh_kernel_table"(int* count) noexcept
+    bint _kernel_available "rvh_kernel_available"(const _kernel* kernel) noexcept
+    int _kernel_best "rvh_kernel_best"() noexcept
 
-    /* An exact int in [-2**63, 2**64), modulo 2**64 (two's complement). */
-    static inline int rvh_int_u64(PyObject *op, uint64_t *out) {
-        uint64_t v;
-        if (!PyLong_CheckExact(op)) return 0;
-    #if RVH_INT_DIGITS
-        if (!rvh_int_magnitude(op, &v)) return 0;
-        if (RVH_INT_NEGATIVE(op)) {
-            if (v > ((uint64_t)1 << 63)) return 0;
-            v = (uint64_t)0 - v;
-        }
-    #else
-        int overflow;
-        long long s = PyLong_AsLongLongAndOverflow(op, &overflow);
-        if (overflow == 0 && !(s == -1 && PyErr_Occurred())) {
-            *out = (uint64_t)s;
-            return 1;
-        }
-        if (overflow <= 0) {
-            PyErr_Clear();
-            return 0;
-        }
-        v = PyLong_AsUnsignedLongLong(op);
-        if (v == (uint64_t)-1 && PyErr_Occurred()) {
-            PyErr_Clear();
-            return 0;
-        }
-    #endif
-        *out = v;
-        return 1;
-    }
-
-    /* An exact int in [1, 2**31 - 1]. */
-    static inline int rvh_int_buckets(PyObject *op, int32_t *out) {
-        uint64_t v;
-        if (!PyLong_CheckExact(op)) return 0;
-    #if RVH_INT_DIGITS
-        if (RVH_INT_NEGATIVE(op) || !rvh_int_magnitude(op, &v)) return 0;
-    #else
-        int overflow;
-        long long s = PyLong_AsLongLongAndOverflow(op, &overflow);
-        if (overflow != 0 || s < 1) {
-            PyErr_Clear();
-            return 0;
-        }
-        v = (uint64_t)s;
-    #endif
-        if (v < 1 || v > 2147483647) return 0;
-        *out = (int32_t)v;
-        return 1;
-    }
-
-    /* A non-empty str of ASCII characters: its UTF-8 is its storage. */
-    static inline int rvh_ascii_key(PyObject *op, const uint8_t **data, Py_ssize_t *size) {
-        if (!PyUnicode_Check(op) || !PyUnicode_IS_ASCII(op)) return 0;
-        *size = PyUnicode_GET_LENGTH(op);
-        *data = (const uint8_t *)PyUnicode_DATA(op);
-        return *size > 0;
-    }
-
-    /* The int object for bucket b in [0, n).  With n up to
-     * RVH_SHARED_BUCKETS, each bucket is one shared object, kept for the
-     * life of the process (at most 65,536 ints, about 2 MB): a per-call
-     * result or a batch's list then costs no allocation per key, as CPython
-     * does for ints up to 256.  Larger n get a new int each time: their
-     * results would hit the table only now and then, and a table that is
-     * not in cache costs more than an allocation (measured).  The ints are
-     * made a block of RVH_SHARED_BLOCK at a time, back to back, so they fill
-     * whole pages of Python's allocator instead of sitting scattered among
-     * (and pinning) the pages that short-lived objects reuse.  The table
-     * relies on the GIL (the module declares no support for
-     * subinterpreters); free-threaded builds make a new int each time. */
-    #ifdef Py_GIL_DISABLED
-    #define RVH_SHARED_BUCKETS 0
-    static inline PyObject *rvh_bucket_int(int32_t b, int32_t n) { return PyLong_FromLong(b); }
-    static Py_ssize_t rvh_shared_count(void) { return 0; }
-    static void rvh_forget_shared(void) {}
-    #else
-    #ifndef RVH_SHARED_BUCKETS
-    #define RVH_SHARED_BUCKETS 65536
-    #endif
-    #define RVH_SHARED_BLOCK 256
-    static PyObject *rvh_bucket_ints[RVH_SHARED_BUCKETS];
-    static int rvh_bucket_ints_used = 0;
-    #if defined(__GNUC__)
-    __attribute__((noinline, cold))
-    #elif defined(_MSC_VER)
-    __declspec(noinline)
-    #endif
-    static int rvh_fill_block(int32_t b) {  /* once per block: kept out of line */
-        int32_t first = b - b % RVH_SHARED_BLOCK, i;
-        rvh_bucket_ints_used = 1;
-        for (i = first; i < first + RVH_SHARED_BLOCK && i < RVH_SHARED_BUCKETS; i++) {
-            if (rvh_bucket_ints[i] == NULL) {
-                PyObject *o = PyLong_FromLong(i);
-                if (o == NULL) return -1;
-                rvh_bucket_ints[i] = o;  /* the table's own reference */
-            }
-        }
-        return 0;
-    }
-    static inline PyObject *rvh_bucket_int(int32_t b, int32_t n) {
-        PyObject *o;
-        if (n > RVH_SHARED_BUCKETS) return PyLong_FromLong(b);
-        o = rvh_bucket_ints[b];
-        if (o == NULL) {
-            if (rvh_fill_block(b) < 0) return NULL;
-            o = rvh_bucket_ints[b];
-        }
-        Py_INCREF(o);
-        return o;
-    }
-    /* At import: an embedding program that finalizes Python and starts it
-     * again must not be handed ints of the interpreter it finalized.  A
-     * first import finds the table unused and leaves its pages untouched. */
-    static void rvh_forget_shared(void) {
-        if (rvh_bucket_ints_used) memset(rvh_bucket_ints, 0, sizeof(rvh_bucket_ints));
-        rvh_bucket_ints_used = 0;
-    }
-    static Py_ssize_t rvh_shared_count(void) {
-        Py_ssize_t i, count = 0;
-        for (i = 0; i < RVH_SHARED_BUCKETS; i++) count += rvh_bucket_ints[i] != NULL;
-        return count;
-    }
-    #endif
-
-    /* jump_hash as a METH_FASTCALL | METH_KEYWORDS builtin, made at import
-     * around the Cython function below (Cython cannot declare one itself). */
-    typedef PyObject *(*rvh_fastcall_fn)(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
-    static PyMethodDef rvh_fastcall_def;
-    static PyObject *rvh_new_fastcall(rvh_fastcall_fn fn, const char *name, const char *doc,
-                                      PyObject *module, PyObject *module_name) {
-        rvh_fastcall_def.ml_name = name;
-        rvh_fastcall_def.ml_meth = (PyCFunction)(void (*)(void))fn;
-        rvh_fastcall_def.ml_flags = METH_FASTCALL | METH_KEYWORDS;
-        rvh_fastcall_def.ml_doc = doc;
-        /* The module as __self__, as for any builtin function of a module
-         * (None where the module is not in sys.modules). */
-        return PyCFunction_NewEx(&rvh_fastcall_def, module == Py_None ? NULL : module,
-                                 module_name);
-    }
-    """
+cdef extern from "_c/pyglue.h":
     bint _int_u64 "rvh_int_u64"(PyObject* op, uint64_t* out) noexcept
     bint _int_buckets "rvh_int_buckets"(PyObject* op, int32_t* out) noexcept
     bint _ascii_key "rvh_ascii_key"(PyObject* op, const uint8_t** data, Py_ssize_t* size) noexcept
-    PyObject* _bucket_ptr "rvh_bucket_int"(int32_t b, int32_t n) noexcept
     object _bucket "rvh_bucket_int"(int32_t b, int32_t n)
     Py_ssize_t _shared_count "rvh_shared_count"() noexcept
     void _forget_shared "rvh_forget_shared"() noexcept
     enum: SHARED_BUCKETS "RVH_SHARED_BUCKETS"
     enum: INT_DIGITS "RVH_INT_DIGITS"
-    ctypedef PyObject* (*_fastcall_fn "rvh_fastcall_fn")(PyObject*, PyObject* const*, Py_ssize_t, PyObject*) noexcept
-    object _new_fastcall "rvh_new_fastcall"(_fastcall_fn fn, const char* name, const char* doc,
-                                            object module, object module_name)
+    object _new_jump_hash "rvh_new_jump_hash"(object general, const char* doc, object module,
+                                              object module_name)
 
 IMPLEMENTATION = "cython"
 MAX_BUCKETS = _rules.MAX_BUCKETS
@@ -288,81 +90,38 @@ cdef enum:
     # first be converted (lists and iterables; arrays of other widths, byte
     # orders or strides than aligned native uint64).
     BLOCK = 1024
-    # Keys hashed in lockstep by the portable batch kernel.
-    LANES = 8
+
+
+# --- the batch kernel -----------------------------------------------------------
+
+cdef _batch_fn _run_kernel = NULL  # the batch kernel in use, set once below
+
+
+cdef tuple _pick_kernel():
+    """Set _run_kernel; return its name and the names of every kernel this
+    build and CPU can run.  The kernel is the one RVH_STABLE_KERNEL asks for,
+    or else the fastest here: the table's names are the only list of them."""
+    global _run_kernel
+    cdef int count, i
+    cdef const _kernel* table = _kernel_table(&count)
+    names = [table[i].name.decode("ascii") for i in range(count)]
+    usable = [names[i] for i in range(count) if _kernel_available(&table[i])]
+    i = names.index(_rules.requested_kernel(names, usable) or names[_kernel_best()])
+    _run_kernel = table[i].run
+    return names[i], tuple(usable)
+
+
+# KERNEL: the batch kernel in use ("avx512", "sse2" or "portable"), picked
+# at import.  KERNELS: every kernel this build and CPU can run, slowest first.
+KERNEL, KERNELS = _pick_kernel()
+
+
+cdef inline void _jump_keys(const uint64_t* keys, Py_ssize_t count, int32_t n,
+                            int64_t* out) noexcept nogil:
+    _run_kernel(keys, count, n, out)
 
 
 # --- XXH64 --------------------------------------------------------------------
-
-cdef inline uint64_t _rotl(uint64_t x, int r) noexcept nogil:
-    return (x << r) | (x >> (64 - r))
-
-
-cdef inline uint64_t _read64(const uint8_t* p) noexcept nogil:
-    # Byte by byte, so the value is little-endian on every host; compilers
-    # turn this into one load on little-endian machines.
-    return ((<uint64_t>p[0]) | (<uint64_t>p[1] << 8) | (<uint64_t>p[2] << 16)
-            | (<uint64_t>p[3] << 24) | (<uint64_t>p[4] << 32) | (<uint64_t>p[5] << 40)
-            | (<uint64_t>p[6] << 48) | (<uint64_t>p[7] << 56))
-
-
-cdef inline uint64_t _read32(const uint8_t* p) noexcept nogil:
-    return ((<uint64_t>p[0]) | (<uint64_t>p[1] << 8) | (<uint64_t>p[2] << 16)
-            | (<uint64_t>p[3] << 24))
-
-
-cdef inline uint64_t _xxh_round(uint64_t acc, uint64_t lane) noexcept nogil:
-    acc += lane * XXH_P2
-    acc = _rotl(acc, 31)
-    return acc * XXH_P1
-
-
-cdef inline uint64_t _xxh_merge(uint64_t acc, uint64_t v) noexcept nogil:
-    acc ^= _xxh_round(0, v)
-    return acc * XXH_P1 + XXH_P4
-
-
-cdef uint64_t _xxh64(const uint8_t* p, Py_ssize_t size) noexcept nogil:
-    cdef const uint8_t* end = p + size
-    cdef uint64_t h, v1, v2, v3, v4
-    if size >= 32:
-        v1 = XXH_P1 + XXH_P2
-        v2 = XXH_P2
-        v3 = 0
-        v4 = 0 - XXH_P1
-        while end - p >= 32:
-            v1 = _xxh_round(v1, _read64(p))
-            v2 = _xxh_round(v2, _read64(p + 8))
-            v3 = _xxh_round(v3, _read64(p + 16))
-            v4 = _xxh_round(v4, _read64(p + 24))
-            p += 32
-        h = _rotl(v1, 1) + _rotl(v2, 7) + _rotl(v3, 12) + _rotl(v4, 18)
-        h = _xxh_merge(h, v1)
-        h = _xxh_merge(h, v2)
-        h = _xxh_merge(h, v3)
-        h = _xxh_merge(h, v4)
-    else:
-        h = XXH_P5
-    h += <uint64_t>size
-    while end - p >= 8:
-        h ^= _xxh_round(0, _read64(p))
-        h = _rotl(h, 27) * XXH_P1 + XXH_P4
-        p += 8
-    if end - p >= 4:
-        h ^= _read32(p) * XXH_P1
-        h = _rotl(h, 23) * XXH_P2 + XXH_P3
-        p += 4
-    while p < end:
-        h ^= p[0] * XXH_P5
-        h = _rotl(h, 11) * XXH_P1
-        p += 1
-    h ^= h >> 33
-    h *= XXH_P2
-    h ^= h >> 29
-    h *= XXH_P3
-    h ^= h >> 32
-    return h
-
 
 def xxh64(data):
     """xxh64(data) -> int
@@ -378,9 +137,11 @@ def xxh64(data):
     except TypeError:
         _rules.raise_data_type(data)
     try:
-        return _xxh64(<const uint8_t*>view.buf, view.len)
+        return _xxh64(<const uint8_t*>view.buf, <size_t>view.len)
     finally:
         PyBuffer_Release(&view)
+
+
 
 
 # --- key -> uint64 ------------------------------------------------------------
@@ -401,7 +162,7 @@ cdef int _bytes_like_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
     try:
         if view.len == 0:
             _rules.raise_key_empty(key, index)
-        out[0] = _xxh64(<const uint8_t*>view.buf, view.len)
+        out[0] = _xxh64(<const uint8_t*>view.buf, <size_t>view.len)
     finally:
         PyBuffer_Release(&view)
     return 0
@@ -413,7 +174,7 @@ cdef int _str_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
     cdef Py_ssize_t size
     if _ascii_key(<PyObject*>key, &text, &size):
         # ASCII text is its own UTF-8: hash the string's storage in place.
-        out[0] = _xxh64(text, size)
+        out[0] = _xxh64(text, <size_t>size)
         return 0
     if PyUnicode_GET_LENGTH(key) == 0:
         _rules.raise_key_empty(key, index)
@@ -422,8 +183,8 @@ cdef int _str_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
     try:
         data = PyUnicode_AsUTF8String(key)
     except UnicodeEncodeError as exc:
-        _rules.raise_key_encoding(exc, index)
-    out[0] = _xxh64(<const uint8_t*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
+        _rules.raise_key_encoding(exc, index, key)
+    out[0] = _xxh64(<const uint8_t*>PyBytes_AS_STRING(data), <size_t>PyBytes_GET_SIZE(data))
     return 0
 
 
@@ -436,13 +197,16 @@ cdef int _key_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
     if PyBytes_CheckExact(key):
         if PyBytes_GET_SIZE(key) == 0:
             _rules.raise_key_empty(key, index)
-        out[0] = _xxh64(<const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
+        out[0] = _xxh64(<const uint8_t*>PyBytes_AS_STRING(key), <size_t>PyBytes_GET_SIZE(key))
         return 0
     if isinstance(key, (bytes, bytearray, memoryview)):
         return _bytes_like_u64(key, index, out)
     if not PyIndex_Check(key) or _rules.is_bool(key):
         _rules.raise_key_type(key, index)
-    return _key_u64(PyNumber_Index(key), index, out)
+    value = PyNumber_Index(key)  # an exact int (Python 3.10 and later)
+    if not _int_u64(<PyObject*>value, out):
+        _rules.raise_key_range(value, index, key)
+    return 0
 
 
 def hash_key(key):
@@ -457,99 +221,47 @@ def hash_key(key):
     return k
 
 
-# --- the jump loop ------------------------------------------------------------
+# --- one key ------------------------------------------------------------------
 
-cdef extern from "_kernel.h":
-    # The loop and its step in C, written once for every kernel: the
-    # paper's expression in IEEE double, in the paper's order (see _kernel.h
-    # for why the order matters), and the SIMD batch kernels.
-    const uint64_t JUMP_MULT "RVH_JUMP_MULT"
-    int64_t _next_j "rvh_next_j"(uint64_t key, int64_t b) noexcept nogil
-    int64_t _jump_from "rvh_jump_from"(uint64_t key, int64_t b, int64_t j, int32_t n) noexcept nogil
-    bint _jump_keys_simd "rvh_jump_keys_simd"(const uint64_t* keys, Py_ssize_t count, int32_t n,
-                                              int64_t* out) noexcept nogil
-    int _kernel_available "rvh_kernel_available"(int kernel) noexcept
-    int _select_kernel "rvh_select_kernel"() noexcept
-    int _kernel_in_use "rvh_kernel"
-
-# The batch kernels, by the numbers _kernel.h gives them.
-_KERNEL_NAMES = ("portable", "sse2", "avx512")
-
-# The batch kernel picked at import: "avx512" on x86-64 CPUs that have it
-# (where the compiler can build it), "sse2" on other x86, else "portable".
-_BATCH_KERNEL = _KERNEL_NAMES[_select_kernel()]
-
-
-def _batch_kernels():
-    """The batch kernels this build and this CPU can run; for the tests."""
-    return [name for number, name in enumerate(_KERNEL_NAMES) if _kernel_available(number)]
-
-
-def _use_batch_kernel(name):
-    """Switch the batch kernel (for the tests); returns the previous one's name."""
-    global _kernel_in_use
-    if name not in _batch_kernels():
-        raise ValueError(f"batch kernel {name!r} is not available here: {_batch_kernels()}")
-    previous = _KERNEL_NAMES[_kernel_in_use]
-    _kernel_in_use = _KERNEL_NAMES.index(name)
-    return previous
-
-
-cdef inline int32_t _jump(uint64_t key, int32_t num_buckets) noexcept nogil:
-    return <int32_t>_jump_from(key, -1, 0, num_buckets)  # a fresh key: b = -1, j = 0
-
-
-cdef inline int32_t _check_buckets(object num_buckets) except -1:
+cdef inline int32_t _buckets(object num_buckets) except -1:
+    """num_buckets as an int32, through _rules.check_buckets for anything
+    but an exact int in range."""
     cdef int32_t n
     if _int_buckets(<PyObject*>num_buckets, &n):
         return n
     return _rules.check_buckets(num_buckets)
 
 
+cdef bytes _jump_hash_doc  # the builtin's docstring points into these bytes
+
+
+def _fast_entry(general):
+    """Decorator: the builtin around ``general`` that is jump_hash.
+
+    The builtin is built by rvh_new_jump_hash in ``_c/pyglue.h``: a
+    METH_FASTCALL entry that hashes the common calls, (int, int) and
+    (ASCII str, int), in C, and hands every other call to ``general``
+    unchanged.  ``general`` keeps its name, so its errors read as
+    jump_hash's.
+    """
+    global _jump_hash_doc
+    _jump_hash_doc = general.__doc__.encode()
+    return _new_jump_hash(general, _jump_hash_doc, sys.modules.get(__name__), __name__)
+
+
+@_fast_entry
 def jump_hash(key, num_buckets):
     """jump_hash(key, num_buckets) -> int
 
     The bucket of ``key``, in ``[0, num_buckets)``, by Lamping and Veach's
     Jump Consistent Hash.  ``num_buckets`` is an int in ``[1, 2**31-1]``.
     """
-    # The general path: keywords, every key type, and every error.  The
-    # module's jump_hash is _jump_hash_fastcall below, which comes here for
-    # anything but the common calls.
+    # The general path: keywords, every key type, and every error; the
+    # common calls never get here (see _fast_entry).
     cdef uint64_t k
-    cdef int32_t n = _check_buckets(num_buckets)
+    cdef int32_t n = _buckets(num_buckets)
     _key_u64(key, -1, &k)
     return _bucket(_jump(k, n), n)
-
-
-cdef PyObject* _general_jump_hash = NULL
-
-
-cdef PyObject* _jump_hash_fastcall(PyObject* module, PyObject* const* args, Py_ssize_t nargs,
-                                   PyObject* kwnames) noexcept:
-    # The common calls, decided before any other dispatch and with no
-    # keyword parsing: (int, int) and (ASCII str, int), both ints in range.
-    # No reference is taken and no exception is set on the way; anything
-    # else goes to the general def above, unchanged.
-    cdef uint64_t k
-    cdef int32_t n
-    cdef const uint8_t* text
-    cdef Py_ssize_t size
-    if kwnames == NULL and nargs == 2 and _int_buckets(args[1], &n):
-        if _int_u64(args[0], &k):
-            return _bucket_ptr(_jump(k, n), n)
-        if _ascii_key(args[0], &text, &size):
-            return _bucket_ptr(_jump(_xxh64(text, size), n), n)
-    return PyObject_Vectorcall(_general_jump_hash, args, nargs, kwnames)
-
-
-# C-level globals, out of reach of Python code: the general function stays
-# alive for the pointer above, and the builtin's ml_doc points into the bytes.
-cdef object _general_owner = jump_hash
-cdef bytes _jump_hash_doc = jump_hash.__doc__.encode()
-_general_jump_hash = <PyObject*>_general_owner
-jump_hash = _new_fastcall(
-    _jump_hash_fastcall, "jump_hash", _jump_hash_doc, sys.modules.get(__name__), __name__
-)
 
 
 _forget_shared()
@@ -566,63 +278,7 @@ def _shared_bucket_ints():
     return _shared_count(), SHARED_BUCKETS
 
 
-# --- batch kernels ------------------------------------------------------------
-
-cdef void _jump_keys(const uint64_t* keys, Py_ssize_t count, int32_t n,
-                     int64_t* out) noexcept nogil:
-    if _jump_keys_simd(keys, count, n, out):
-        return  # x86: 12 lanes in SSE2 registers, no branch on finished lanes
-    # The portable kernel, for every other CPU.
-    # One key's loop is a serial chain (multiply, int -> double, divide,
-    # multiply, truncate, compare), so a single key leaves most of the CPU
-    # idle.  LANES keys run in lockstep instead: their chains are independent
-    # and overlap.  A lane whose key is done writes its bucket and takes the
-    # next key, so no lane waits for the slowest one.  Every lane computes
-    # exactly the scalar loop's operations, in the same order.
-    cdef uint64_t k[LANES]
-    cdef int64_t b[LANES]
-    cdef int64_t j[LANES]
-    cdef Py_ssize_t slot[LANES]
-    cdef Py_ssize_t nxt, l, live
-    cdef bint any_done
-    if count < 2 * LANES:
-        for l in range(count):
-            out[l] = _jump(keys[l], n)
-        return
-    for l in range(LANES):
-        k[l] = keys[l]
-        b[l] = -1
-        j[l] = 0
-        slot[l] = l
-    nxt = LANES
-    live = LANES
-    while True:
-        any_done = False
-        for l in range(LANES):
-            any_done |= j[l] >= n
-        if any_done:
-            for l in range(LANES):
-                if j[l] >= n:
-                    if slot[l] >= 0:
-                        out[slot[l]] = b[l]
-                        live -= 1
-                    if nxt < count:
-                        k[l] = keys[nxt]
-                        slot[l] = nxt
-                        nxt += 1
-                        live += 1
-                    else:
-                        k[l] = 0
-                        slot[l] = -1
-                    b[l] = -1
-                    j[l] = 0
-            if live == 0:
-                return
-        for l in range(LANES):
-            b[l] = j[l]
-            k[l] = k[l] * JUMP_MULT + 1
-            j[l] = _next_j(k[l], b[l])
-
+# --- batches ------------------------------------------------------------------
 
 cdef inline uint64_t _load(const char* p, int itemsize, bint is_signed,
                            bint swap) noexcept nogil:
@@ -884,7 +540,7 @@ def jump_hash_many(keys, num_buckets, *, threads=1):
     splits large ones across that many threads, ``threads=None`` across every
     CPU this process may use.
     """
-    cdef int32_t n = _check_buckets(num_buckets)
+    cdef int32_t n = _buckets(num_buckets)
     cdef Py_ssize_t nthreads = _rules.resolve_threads(threads)
     _rules.check_not_single_key(keys)
     numpy = sys.modules.get("numpy")

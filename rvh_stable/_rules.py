@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 import os
 import sys
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 #: Largest accepted bucket count.  The paper's function returns an ``int32_t``
 #: and its loop compares ``j`` against it, so 2**31-1 is the natural bound; it
@@ -63,22 +63,58 @@ def _show_int(value: int) -> str:
     return str(value)
 
 
+_E = TypeVar("_E", bound=Exception)
+
+
+def _placed(exc: _E, index: int, key: object) -> _E:
+    """An error about ``keys[index]`` of a batch carries its place.
+
+    It keeps its class (ValueError or TypeError) and its "keys[i]: "
+    message, and gains ``.index`` (i) and ``.key`` (the element as given),
+    so that a caller can find the bad element without parsing the message.
+    Errors about a single key (index < 0) have neither attribute.
+    """
+    if index >= 0:
+        exc.index = index  # type: ignore[attr-defined]
+        exc.key = key  # type: ignore[attr-defined]
+    return exc
+
+
 def raise_key_type(key: object, index: int = -1) -> NoReturn:
-    raise TypeError(f"{_prefix(index)}key must be {_KEY_KINDS}, got {type(key).__name__}")
+    raise _placed(
+        TypeError(f"{_prefix(index)}key must be {_KEY_KINDS}, got {type(key).__name__}"),
+        index,
+        key,
+    )
 
 
-def raise_key_range(key: int, index: int = -1) -> NoReturn:
-    raise ValueError(f"{_prefix(index)}key must be an int in [-2**63, 2**64), got {_show_int(key)}")
+def raise_key_range(value: int, index: int = -1, key: object = None) -> NoReturn:
+    """``value`` is out of range; ``key`` is the element it came from, if not itself."""
+    raise _placed(
+        ValueError(
+            f"{_prefix(index)}key must be an int in [-2**63, 2**64), got {_show_int(value)}"
+        ),
+        index,
+        value if key is None else key,
+    )
 
 
 def raise_key_empty(key: object, index: int = -1) -> NoReturn:
-    raise ValueError(f"{_prefix(index)}key must not be empty, got an empty {type(key).__name__}")
+    raise _placed(
+        ValueError(f"{_prefix(index)}key must not be empty, got an empty {type(key).__name__}"),
+        index,
+        key,
+    )
 
 
-def raise_key_encoding(exc: UnicodeEncodeError, index: int = -1) -> NoReturn:
-    raise ValueError(
-        f"{_prefix(index)}key str must be encodable as UTF-8, got one with "
-        f"{exc.reason} at position {exc.start}"
+def raise_key_encoding(exc: UnicodeEncodeError, index: int = -1, key: object = None) -> NoReturn:
+    raise _placed(
+        ValueError(
+            f"{_prefix(index)}key str must be encodable as UTF-8, got one with "
+            f"{exc.reason} at position {exc.start}"
+        ),
+        index,
+        exc.object if key is None else key,
     ) from exc
 
 
@@ -184,3 +220,27 @@ def raise_keys_ndim(ndim: int) -> NoReturn:
     raise TypeError(
         f"keys array must have 1 dimension (NumPy arrays: 1 or more), got {ndim} dimensions"
     )
+
+
+def requested_kernel(names: list[str], usable: list[str]) -> str | None:
+    """The batch kernel RVH_STABLE_KERNEL names, or None when it is unset or empty.
+
+    ``names`` are every kernel the compiled core knows, ``usable`` those this
+    build and CPU can run.  A name that is neither, or a kernel that cannot
+    run here, is an error: the core never falls back to another kernel
+    without being asked.
+    """
+    name = os.environ.get("RVH_STABLE_KERNEL", "")
+    if not name:
+        return None
+    if name not in names:
+        raise ValueError(
+            f"RVH_STABLE_KERNEL must be one of {', '.join(names)} (or unset: the fastest "
+            f"here), got {name!r}"
+        )
+    if name not in usable:
+        raise ValueError(
+            f"RVH_STABLE_KERNEL={name}: this build or this CPU cannot run the {name} kernel; "
+            f"it can run {', '.join(usable)} (or unset RVH_STABLE_KERNEL: the fastest here)"
+        )
+    return name

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import Executor
 from typing import Any, Final, Protocol, TypeAlias, cast
 
-from . import jump_hash as _picked_jump_hash
+from ._core import core as _picked_core
 
 __all__ = ["INLINE_BATCH_MAX", "async_jump_hash", "async_jump_hash_many", "jump_hash_async"]
 
@@ -53,10 +53,10 @@ class _Core(Protocol):
     def jump_hash_many(self, keys: Any, num_buckets: int, *, threads: int | None = 1) -> Any: ...
 
 
-#: The core module the package picked at import time, the one
-#: ``rvh_stable.jump_hash`` comes from.  Every call goes through this one
-#: reference, which is what lets the tests run this layer over both cores.
-_core: _Core = cast(_Core, sys.modules[_picked_jump_hash.__module__])
+#: The core module ``rvh_stable._core`` picked at import time.  Every call
+#: goes through this one reference, which is what lets the tests run this
+#: layer over both cores.
+_core: _Core = cast(_Core, _picked_core)
 
 #: Largest batch, per core (``IMPLEMENTATION``), that ``async_jump_hash_many``
 #: hashes inline when no ``executor`` is given.  Each is about 60 us of work

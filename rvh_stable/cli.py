@@ -27,10 +27,11 @@ import platform
 import re
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, TypeAlias
 
-from . import IMPLEMENTATION, __version__, jump_hash, jump_hash_many
+from ._core import IMPLEMENTATION, jump_hash, jump_hash_many
+from ._version import __version__
 
 __all__ = ["CHUNK_BYTES", "main"]
 
@@ -286,7 +287,7 @@ class _Output:
 # --- the work -----------------------------------------------------------------
 
 
-def _check_buckets(text: str) -> int:
+def _parse_buckets(text: str) -> int:
     """``--buckets`` as an int the core accepts, or CliError with the core's message."""
     value = _parse_int(text)
     if value is None:
@@ -322,18 +323,6 @@ def _single(args: argparse.Namespace, n: int, out: _Output, debug: bool) -> None
     out.write([text], [key], [bucket])
 
 
-def _first_invalid(keys: list[Key], n: int, first: int) -> tuple[list[int], CliError | None]:
-    """Error path of a chunk: the buckets before its first invalid key, and that
-    key's error, with the core's message (without jump_hash_many's "keys[i]: ")."""
-    buckets: list[int] = []
-    for key in keys:
-        try:
-            buckets.append(jump_hash(key, n))
-        except (ValueError, TypeError) as exc:
-            return buckets, CliError(f"line {first + len(buckets)}: {exc}")
-    return buckets, None
-
-
 def _emit(
     out: _Output,
     first: int,
@@ -350,35 +339,37 @@ def _emit(
     return len(buckets)
 
 
-def _stream_sync(
-    chunks: Iterator[tuple[int, list[str]]], n: int, int_key: bool, out: _Output
+#: How a chunk's keys are hashed: jump_hash_many, or it through the asyncio API.
+HashMany: TypeAlias = Callable[[list[Key], int], Sequence[int]]
+
+
+def _hash_chunk(
+    keys: list[Key], n: int, first: int, hash_many: HashMany
+) -> tuple[Sequence[int], CliError | None]:
+    """The buckets of ``keys``, whose first is line ``first``; on an invalid key,
+    the buckets before it and its error, which names its line.
+
+    The core's error for ``keys[i]`` carries ``.index``; its message starts with
+    "keys[i]: ", which the line number replaces.
+    """
+    try:
+        return hash_many(keys, n), None
+    except (ValueError, TypeError) as exc:
+        index = getattr(exc, "index", None)
+        if index is None:  # not about one key: nothing to point at
+            raise CliError(f"lines {first}-{first + len(keys) - 1}: {exc}") from None
+        reason = str(exc).removeprefix(f"keys[{index}]: ")
+        return hash_many(keys[:index], n), CliError(f"line {first + index}: {reason}")
+
+
+def _stream_loop(
+    chunks: Iterator[tuple[int, list[str]]], n: int, int_key: bool, out: _Output, hash_many: HashMany
 ) -> int:
     count = 0
     for first, lines in chunks:
         keys, error = _parse_keys(lines, first, int_key)
-        try:
-            buckets = jump_hash_many(keys, n)
-        except (ValueError, TypeError):
-            buckets, error = _first_invalid(keys, n, first)
-        count += _emit(out, first, lines, keys, buckets, error)
-    return count
-
-
-async def _stream_async(
-    chunks: Iterator[tuple[int, list[str]]], n: int, int_key: bool, out: _Output
-) -> int:
-    # The twin of _stream_sync, through the asyncio API.  Reading the input
-    # blocks the loop, which has nothing else to run.
-    from .aio import async_jump_hash_many
-
-    count = 0
-    for first, lines in chunks:
-        keys, error = _parse_keys(lines, first, int_key)
-        try:
-            buckets = await async_jump_hash_many(keys, n)
-        except (ValueError, TypeError):
-            buckets, error = _first_invalid(keys, n, first)
-        count += _emit(out, first, lines, keys, buckets, error)
+        buckets, hash_error = _hash_chunk(keys, n, first, hash_many)
+        count += _emit(out, first, lines, keys, buckets, hash_error or error)
     return count
 
 
@@ -401,11 +392,28 @@ def _stream_from(
     stream: IO[bytes], args: argparse.Namespace, n: int, out: _Output, debug: bool
 ) -> int:
     chunks = _read_chunks(stream)
-    if args.use_async:
-        import asyncio
+    if not args.use_async:
+        return _stream_loop(chunks, n, args.int_key, out, jump_hash_many)
+    # The same loop, each chunk hashed through the asyncio API on one event
+    # loop.  Reading the input blocks the loop, which has nothing else to run.
+    import asyncio
 
-        return asyncio.run(_stream_async(chunks, n, args.int_key, out), debug=debug)
-    return _stream_sync(chunks, n, args.int_key, out)
+    from .aio import async_jump_hash_many
+
+    loop = asyncio.new_event_loop()
+    loop.set_debug(debug)
+
+    def hash_async(keys: list[Key], n: int) -> Sequence[int]:
+        result: Sequence[int] = loop.run_until_complete(async_jump_hash_many(keys, n))
+        return result
+
+    try:
+        return _stream_loop(chunks, n, args.int_key, out, hash_async)
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -417,7 +425,7 @@ def _run(args: argparse.Namespace) -> int:
         platform.python_version(),
         "asyncio (debug mode)" if args.use_async else "sync",
     )
-    n = _check_buckets(args.buckets)
+    n = _parse_buckets(args.buckets)
     out = _Output(args.format, args.with_key, args.int_key)
     if args.use_async:
         # Before the clock starts: importing asyncio alone takes ~30 ms.

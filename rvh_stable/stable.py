@@ -27,9 +27,21 @@ from typing import Any
 
 from . import _rules
 
-__all__ = ["IMPLEMENTATION", "MAX_BUCKETS", "hash_key", "jump_hash", "jump_hash_many", "xxh64"]
+__all__ = [
+    "IMPLEMENTATION",
+    "KERNEL",
+    "KERNELS",
+    "MAX_BUCKETS",
+    "hash_key",
+    "jump_hash",
+    "jump_hash_many",
+    "xxh64",
+]
 
 IMPLEMENTATION = "python"
+#: This core has no batch kernels: batches run the loop below, in Python.
+KERNEL = "python"
+KERNELS = ("python",)
 MAX_BUCKETS = _rules.MAX_BUCKETS
 
 _MASK64 = 0xFFFFFFFFFFFFFFFF
@@ -130,14 +142,16 @@ def _key_to_u64(key: object, index: int = -1) -> int:
         try:
             data = key.encode("utf-8")
         except UnicodeEncodeError as exc:
-            _rules.raise_key_encoding(exc, index)
+            _rules.raise_key_encoding(exc, index, key)
         return _bytes_key(data, key, index)
     if isinstance(key, (bytes, bytearray, memoryview)):
         return _bytes_key(bytes(key), key, index)
     value = _rules.as_int(key)
     if value is None:
         _rules.raise_key_type(key, index)
-    return _key_to_u64(value, index)
+    if not _KEY_MIN <= value < _KEY_LIMIT:
+        _rules.raise_key_range(value, index, key)
+    return value & _MASK64
 
 
 def hash_key(key: int | str | bytes | bytearray | memoryview) -> int:

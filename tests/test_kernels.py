@@ -1,18 +1,26 @@
 """Every batch kernel of the compiled core gives the scalar loop's answers.
 
-The compiled core hashes batches with the best kernel its build and CPU
-have: AVX-512 (x86-64, GCC or clang, a CPU with AVX-512 F and DQ), SSE2 (any
-x86) or the portable lockstep kernel.  The import picks one; these tests run
-every kernel available here, switched in turn, against the reference vectors,
-against single calls (the scalar loop) and at every batch length around the
-kernels' widths and thresholds.
+The compiled core hashes batches with the kernel RVH_STABLE_KERNEL names, or
+else the fastest its build and CPU have: AVX-512 (x86-64, GCC or clang, a CPU
+with AVX-512 F and DQ), SSE2 (any x86) or the portable lockstep kernel.  The
+kernel is picked once, at import, so each kernel runs here in a child
+process started with RVH_STABLE_KERNEL set to it; the answers it gives are
+checked in this process against the reference vectors, against single calls
+(the scalar loop) and at every batch length around the kernels' widths and
+thresholds.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
+import struct
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -20,74 +28,189 @@ np = pytest.importorskip("numpy")
 
 ALL_KERNELS = ["portable", "sse2", "avx512"]
 
+# Run children from a folder without the package, so they import the installed one.
+NEUTRAL_CWD = Path(__file__).parent / "data"
+
+# The child: reads pickled batches of jump_hash_many calls, each (keys, n,
+# threads), from stdin and answers each with the pickled results.  Frames
+# are a 4-byte length and a pickle.
+WORKER = """
+import pickle, struct, sys
+import rvh_stable._jump as core
+out = sys.stdout.buffer
+out.write(core.KERNEL.encode() + b"\\n"); out.flush()
+while True:
+    head = sys.stdin.buffer.read(4)
+    if not head:
+        break
+    calls = pickle.loads(sys.stdin.buffer.read(struct.unpack("<I", head)[0]))
+    results = []
+    for keys, n, threads in calls:
+        got = core.jump_hash_many(keys, n, threads=threads)
+        results.append(got if isinstance(got, list) else got.tolist())
+    data = pickle.dumps(results)
+    out.write(struct.pack("<I", len(data)) + data)
+    out.flush()
+"""
+
+
+def child_env(**env: str) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if k != "RVH_STABLE_NO_EXTENSIONS"}
+    environ.update(env)
+    return environ
+
+
+class KernelProcess:
+    """A child process whose compiled core runs one batch kernel."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", WORKER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=child_env(RVH_STABLE_KERNEL=name),
+            cwd=NEUTRAL_CWD,
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.stdin: IO[bytes] = self.process.stdin
+        self.stdout: IO[bytes] = self.process.stdout
+        assert self.stdout.readline().decode().strip() == name  # the kernel it runs
+
+    def many(self, calls: list[tuple[Any, int, int]]) -> list[list[int]]:
+        """[jump_hash_many(keys, n, threads=threads) for each call], as lists."""
+        data = pickle.dumps(calls)
+        self.stdin.write(struct.pack("<I", len(data)) + data)
+        self.stdin.flush()
+        size = struct.unpack("<I", self.stdout.read(4))[0]
+        results: list[list[int]] = pickle.loads(self.stdout.read(size))
+        return results
+
+    def close(self) -> None:
+        self.stdin.close()
+        assert self.process.wait(timeout=60) == 0
+
+
+@pytest.fixture(scope="module")
+def processes() -> Iterator[dict[str, KernelProcess]]:
+    """The module's kernel processes, started on first use, closed at its end."""
+    started: dict[str, KernelProcess] = {}
+    yield started
+    for process in started.values():
+        process.close()
+
 
 @pytest.fixture(params=ALL_KERNELS)
-def kernel(request: pytest.FixtureRequest, compiled_core: ModuleType) -> Iterator[ModuleType]:
-    """The compiled core with one batch kernel in use; the import's choice after."""
+def kernel(
+    request: pytest.FixtureRequest, compiled_core: ModuleType, processes: dict[str, KernelProcess]
+) -> KernelProcess:
+    """A child process whose compiled core runs one kernel (skipped where
+    this build or CPU lacks it)."""
     name = request.param
-    if name not in compiled_core._batch_kernels():
+    if name not in compiled_core.KERNELS:
         pytest.skip(f"no {name} kernel in this build or on this CPU")
-    previous = compiled_core._use_batch_kernel(name)
-    try:
-        yield compiled_core
-    finally:
-        compiled_core._use_batch_kernel(previous)
+    if name not in processes:
+        processes[name] = KernelProcess(name)
+    return processes[name]
 
 
 def random_keys(count: int, seed: int) -> Any:
     return np.random.default_rng(seed).integers(0, 2**64, size=count, dtype=np.uint64)
 
 
-def test_kernel_choice_is_reported_and_checked(compiled_core: ModuleType) -> None:
-    assert compiled_core._BATCH_KERNEL in compiled_core._batch_kernels()
-    with pytest.raises(ValueError, match="batch kernel 'nope' is not available"):
-        compiled_core._use_batch_kernel("nope")
+def test_kernels_are_reported(compiled_core: ModuleType) -> None:
+    import rvh_stable
+
+    assert rvh_stable.KERNEL == compiled_core.KERNEL
+    assert compiled_core.KERNEL == compiled_core.KERNELS[-1]  # the fastest, unasked
+    assert compiled_core.KERNELS[0] == "portable"  # it runs everywhere
+    assert set(compiled_core.KERNELS) <= set(ALL_KERNELS)
 
 
-def test_reference_rows(kernel: ModuleType, jump_rows: list[tuple[int, int, int, str]]) -> None:
+def import_error(**env: str) -> str:
+    """stderr of a child that imports the compiled core with ``env``; it must fail."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import rvh_stable._jump"],
+        env=child_env(**env),
+        capture_output=True,
+        text=True,
+        cwd=NEUTRAL_CWD,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    return done.stderr.strip().splitlines()[-1]
+
+
+def test_an_unknown_kernel_is_refused_at_import(compiled_core: ModuleType) -> None:
+    assert import_error(RVH_STABLE_KERNEL="avx9") == (
+        "ValueError: RVH_STABLE_KERNEL must be one of portable, sse2, avx512 "
+        "(or unset: the fastest here), got 'avx9'"
+    )
+
+
+def test_a_kernel_this_machine_lacks_is_refused_at_import(compiled_core: ModuleType) -> None:
+    missing = [name for name in ALL_KERNELS if name not in compiled_core.KERNELS]
+    if not missing:
+        pytest.skip("this build and CPU run every kernel (the portable build checks this)")
+    assert import_error(RVH_STABLE_KERNEL=missing[-1]) == (
+        f"ValueError: RVH_STABLE_KERNEL={missing[-1]}: this build or this CPU cannot run the "
+        f"{missing[-1]} kernel; it can run {', '.join(compiled_core.KERNELS)} "
+        "(or unset RVH_STABLE_KERNEL: the fastest here)"
+    )
+
+
+def test_reference_rows(
+    kernel: KernelProcess, cores: tuple[ModuleType, ModuleType], jump_rows: list[Any]
+) -> None:
     # Each row's key among other keys, in batches long enough for every
     # kernel, at a position that moves with n.
     by_n: dict[int, list[tuple[int, int]]] = {}
     for key, n, bucket, _ in jump_rows:
         by_n.setdefault(n, []).append((key, bucket))
     filler = random_keys(300, 1).tolist()
+    calls, wanted = [], []
     for n, pairs in by_n.items():
         keys = [k for k, _ in pairs] * 3 + filler
-        expected = [b for _, b in pairs] * 3 + [kernel.jump_hash(k, n) for k in filler]
+        expected = [b for _, b in pairs] * 3 + [cores[1].jump_hash(k, n) for k in filler]
         shift = n % len(keys)
-        keys = keys[shift:] + keys[:shift]
-        expected = expected[shift:] + expected[:shift]
-        assert kernel.jump_hash_many(np.array(keys, dtype=np.uint64), n).tolist() == expected, n
+        calls.append((np.array(keys[shift:] + keys[:shift], dtype=np.uint64), n, 1))
+        wanted.append(expected[shift:] + expected[:shift])
+    assert kernel.many(calls) == wanted
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 1000, 65536, 10**6, 2**31 - 1])
-def test_random_keys_match_single_calls(kernel: ModuleType, n: int) -> None:
+def test_random_keys_match_single_calls(
+    kernel: KernelProcess, compiled_core: ModuleType, n: int
+) -> None:
     keys = random_keys(50_000, n)
-    expected = [kernel.jump_hash(k, n) for k in keys.tolist()]
-    assert kernel.jump_hash_many(keys, n).tolist() == expected
-    assert kernel.jump_hash_many(keys, n, threads=2).tolist() == expected
-    assert kernel.jump_hash_many(keys.tolist(), n) == expected
-    assert kernel.jump_hash_many(keys.astype(">u8"), n).tolist() == expected
+    expected = [compiled_core.jump_hash(k, n) for k in keys.tolist()]
+    calls = [(keys, n, 1), (keys, n, 2), (keys.tolist(), n, 1), (keys.astype(">u8"), n, 1)]
+    assert kernel.many(calls) == [expected] * len(calls)
 
 
 @pytest.mark.parametrize("n", [1, 7, 1000, 2**31 - 1])
-def test_every_length_around_the_kernel_widths(kernel: ModuleType, n: int) -> None:
+def test_every_length_around_the_kernel_widths(
+    kernel: KernelProcess, compiled_core: ModuleType, n: int
+) -> None:
     # Below, at and above: 12 and 24 (SSE2), 64 and 256 (AVX-512), 16 (portable).
     keys = random_keys(700, 7)
-    expected = [kernel.jump_hash(k, n) for k in keys.tolist()]
+    expected = [compiled_core.jump_hash(k, n) for k in keys.tolist()]
+    calls, wanted = [], []
     for length in range(len(keys) + 1):
         start = len(keys) - length
-        assert kernel.jump_hash_many(keys[start:], n).tolist() == expected[start:], length
-        assert kernel.jump_hash_many(keys[:length], n).tolist() == expected[:length], length
+        calls += [(keys[start:], n, 1), (keys[:length], n, 1)]
+        wanted += [expected[start:], expected[:length]]
+    assert kernel.many(calls) == wanted
 
 
 def test_products_exactly_on_num_buckets(
-    kernel: ModuleType, landing_keys: list[tuple[int, int]]
+    kernel: KernelProcess, compiled_core: ModuleType, landing_keys: list[tuple[int, int]]
 ) -> None:
     filler = random_keys(400, 3).tolist()
+    calls, wanted = [], []
     for key, n in landing_keys:
         for count in (13, 77):
             keys = filler[:150] + [key] * count + filler[150:]
-            got = kernel.jump_hash_many(np.array(keys, dtype=np.uint64), n).tolist()
-            assert got[150 : 150 + count] == [0] * count, (key, n)
-            assert got == [kernel.jump_hash(k, n) for k in keys], (key, n)
+            calls.append((np.array(keys, dtype=np.uint64), n, 1))
+            wanted.append([compiled_core.jump_hash(k, n) for k in keys])
+            assert wanted[-1][150 : 150 + count] == [0] * count, (key, n)
+    assert kernel.many(calls) == wanted

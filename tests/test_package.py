@@ -35,6 +35,7 @@ def run_python(code: str, **env: str) -> str:
 def test_public_api() -> None:
     assert set(rvh_stable.__all__) >= {
         "IMPLEMENTATION",
+        "KERNEL",
         "MAX_BUCKETS",
         "__version__",
         "hash_key",
@@ -100,17 +101,44 @@ def test_compiled_core_picks_the_best_batch_kernel(compiled_core: ModuleType) ->
     # (tests/test_packaging.py), run the portable kernel.
     x86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "i386", "x86")
     no_simd = "-DRVH_NO_SIMD" in os.environ.get("CFLAGS", "")
-    kernels = compiled_core._batch_kernels()
-    assert compiled_core._BATCH_KERNEL == kernels[-1]
+    kernels = compiled_core.KERNELS
+    assert compiled_core.KERNEL == kernels[-1]
     if no_simd or not x86:
-        assert kernels == ["portable"]
+        assert kernels == ("portable",)
         return
-    assert kernels[:2] == ["portable", "sse2"]
+    assert kernels[:2] == ("portable", "sse2")
     flags = cpu_flags()
     if flags is not None and sys.maxsize > 2**32 and sys.platform != "win32":
         has_avx512 = {"avx512f", "avx512dq"} <= flags
         assert ("avx512" in kernels) is has_avx512
     assert set(kernels) <= {"portable", "sse2", "avx512"}
+
+
+def test_kernel_env_picks_the_kernel(compiled_core: ModuleType) -> None:
+    code = "import rvh_stable; print(rvh_stable.KERNEL)"
+    for name in compiled_core.KERNELS:
+        assert run_python(code, RVH_STABLE_KERNEL=name) == name
+    assert run_python(code, RVH_STABLE_KERNEL="") == compiled_core.KERNELS[-1]
+
+
+def test_kernel_env_is_refused_with_the_pure_core() -> None:
+    # The pure core has no batch kernels: a request for one is not ignored.
+    code = "import rvh_stable"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "RVH_STABLE_NO_EXTENSIONS": "1", "RVH_STABLE_KERNEL": "sse2"},
+        capture_output=True,
+        text=True,
+        cwd=NEUTRAL_CWD,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "ValueError: RVH_STABLE_KERNEL=sse2 picks a batch kernel of the compiled core, but the "
+        "pure-Python core is in use (RVH_STABLE_NO_EXTENSIONS is set); unset RVH_STABLE_KERNEL"
+    )
+    pure = "import rvh_stable; print(rvh_stable.IMPLEMENTATION, rvh_stable.KERNEL)"
+    assert run_python(pure, RVH_STABLE_NO_EXTENSIONS="1") == "python python"
+
 
 
 @pytest.mark.parametrize("value", ["1", "true", "yes"])

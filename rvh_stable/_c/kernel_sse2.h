@@ -1,0 +1,114 @@
+/* The SSE2 batch kernel, for x86: 12 keys in flight as 6 pairs of doubles.
+ * No Python here: the header compiles alone as C99 (to nothing where the
+ * target has no SSE2). */
+#ifndef RVH_KERNEL_SSE2_H
+#define RVH_KERNEL_SSE2_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jump.h"
+
+/* SSE2 is part of every x86-64 CPU (and of 32-bit x86 builds with -msse2 or
+ * MSVC's default /arch:SSE2).  RVH_NO_SIMD leaves it (and AVX-512) out of
+ * the build: tools/coverage.sh and the packaging tests build that way. */
+#if !defined(RVH_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64) \
+                              || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
+#define RVH_SSE2 1
+#include <emmintrin.h>
+
+/* 12 keys in flight, as 6 pairs of doubles: enough independent chains to
+ * keep the divider busy, few enough that the state stays in registers. */
+#define RVH_SSE2_PAIRS 6
+#define RVH_SSE2_LANES (2 * RVH_SSE2_PAIRS)
+
+/* Hash keys[0..count) into out[0..count).
+ *
+ * A lane holds a key (before its next step), the slot of out it belongs to,
+ * and p, its last product (b + 1) * q, held as a double; floor(p) is j.  A
+ * new key starts at p = 0, which is the loop's b = -1, j = 0.  One round
+ * does, for each pair of lanes, exactly the loop's operations:
+ *
+ *   b     = (int32) p            p < n <= 2**31 - 1, so truncation is exact
+ *   b + 1 = (double) b + 1.0     exact
+ *   key   = key * MULT + 1       in scalar 64-bit registers
+ *   q     = 2**31 / ((double)(int32)(key >> 33) + 1.0)
+ *                                key >> 33 < 2**31: the divisor is exactly
+ *                                (double)((key >> 33) + 1); divpd rounds once,
+ *                                like divsd
+ *   p     = (b + 1) * q          mulpd rounds once, like mulsd
+ *   done  = p >= n               for an integer n, floor(p) < n iff p < n, so
+ *                                the loop's test j < n is decided on p
+ *
+ * There is no branch on which lanes finished (a lane finishes about once in
+ * ln n rounds, at random, so such a branch is mispredicted most of the
+ * time): every round each lane stores its b into its own key's slot, and
+ * the store of the finishing round, which is the answer, is the last one.
+ * A finished lane then takes the next key and p = 0 by selects. */
+static inline void rvh_jump_keys_sse2(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out) {
+    uint64_t k[RVH_SSE2_LANES];
+    ptrdiff_t slot[RVH_SSE2_LANES];
+    __m128d p[RVH_SSE2_PAIRS];
+    double last[RVH_SSE2_LANES];
+    const __m128d one = _mm_set1_pd(1.0);
+    const __m128d two31 = _mm_set1_pd(2147483648.0);
+    const __m128d limit = _mm_set1_pd((double)n);
+    ptrdiff_t i, next;
+    int l;
+    if (count < 2 * RVH_SSE2_LANES) {
+        for (i = 0; i < count; i++) out[i] = rvh_jump(keys[i], n);
+        return;
+    }
+    for (l = 0; l < RVH_SSE2_LANES; l++) {
+        k[l] = keys[l];
+        slot[l] = l;
+    }
+    for (l = 0; l < RVH_SSE2_PAIRS; l++) p[l] = _mm_setzero_pd();
+    next = RVH_SSE2_LANES;
+    /* A round takes at most RVH_SSE2_LANES new keys, so keys[next] stays in
+     * bounds while it runs; the last keys are finished below. */
+    while (next <= count - RVH_SSE2_LANES) {
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 6
+#endif
+        for (l = 0; l < RVH_SSE2_PAIRS; l++) {
+            uint64_t k0 = k[2 * l] * RVH_JUMP_MULT + 1;
+            uint64_t k1 = k[2 * l + 1] * RVH_JUMP_MULT + 1;
+            __m128i b = _mm_cvttpd_epi32(p[l]);
+            __m128d b_plus_1 = _mm_add_pd(_mm_cvtepi32_pd(b), one);
+            __m128i high = _mm_unpacklo_epi32(_mm_cvtsi32_si128((int)(k0 >> 33)),
+                                              _mm_cvtsi32_si128((int)(k1 >> 33)));
+            __m128d divisor = _mm_add_pd(_mm_cvtepi32_pd(high), one);
+            __m128d product = _mm_mul_pd(b_plus_1, _mm_div_pd(two31, divisor));
+            __m128d done = _mm_cmpge_pd(product, limit);
+            int mask = _mm_movemask_pd(done);
+            int done0 = mask & 1, done1 = mask >> 1;
+            __m128i b64 = _mm_unpacklo_epi32(b, _mm_setzero_si128()); /* b >= 0 */
+            uint64_t fresh;
+            _mm_storel_epi64((__m128i *)(out + slot[2 * l]), b64);
+            _mm_storel_epi64((__m128i *)(out + slot[2 * l + 1]), _mm_unpackhi_epi64(b64, b64));
+            p[l] = _mm_andnot_pd(done, product); /* finished lanes restart at 0 */
+            /* keys[next] is read whether or not a lane takes it (it is in
+             * bounds), so that the compiler can select instead of branch. */
+            fresh = keys[next];
+            k[2 * l] = done0 ? fresh : k0;
+            slot[2 * l] = done0 ? next : slot[2 * l];
+            next += done0;
+            fresh = keys[next];
+            k[2 * l + 1] = done1 ? fresh : k1;
+            slot[2 * l + 1] = done1 ? next : slot[2 * l + 1];
+            next += done1;
+        }
+    }
+    /* The keys still in flight continue from j = floor(p) < n (their b is
+     * not needed: the loop runs at least once more); the rest start fresh. */
+    for (l = 0; l < RVH_SSE2_PAIRS; l++) _mm_storeu_pd(last + 2 * l, p[l]);
+    for (l = 0; l < RVH_SSE2_LANES; l++) out[slot[l]] = rvh_jump_from(k[l], (int64_t)last[l], n);
+    for (; next < count; next++) out[next] = rvh_jump(keys[next], n);
+}
+#else
+#define RVH_SSE2 0
+#endif
+
+
+#endif /* RVH_KERNEL_SSE2_H */

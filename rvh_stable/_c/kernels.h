@@ -1,0 +1,65 @@
+/* Every batch kernel behind one table, and the one function that picks a
+ * kernel for this CPU.
+ *
+ * A kernel hashes keys[0..count) into out[0..count) with exactly the jump
+ * loop's operations (jump.h), so every kernel gives every answer of the
+ * scalar loop; they differ only in how many keys are in flight at once.
+ * Each takes any count, short batches included.  The table lists every
+ * kernel this source knows, built or not, so that a request for one this
+ * build or CPU lacks can be refused with the list of those it has.  No
+ * Python here: the header compiles alone as C99.
+ */
+#ifndef RVH_KERNELS_H
+#define RVH_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel_portable.h"
+#include "kernel_sse2.h"
+#include "kernel_avx512.h"
+
+typedef void (*rvh_batch_fn)(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out);
+
+typedef struct {
+    const char *name;     /* what RVH_STABLE_KERNEL and rvh_stable.KERNEL call it */
+    rvh_batch_fn run;     /* NULL: not in this build */
+    int (*cpu_has)(void); /* NULL: every CPU this build runs on has it */
+} rvh_kernel;
+
+/* The kernels, slowest first: the pick is the last one available. */
+static inline const rvh_kernel *rvh_kernel_table(int *count) {
+    static const rvh_kernel table[] = {
+        {"portable", rvh_jump_keys_portable, NULL},
+#if RVH_SSE2
+        {"sse2", rvh_jump_keys_sse2, NULL},
+#else
+        {"sse2", NULL, NULL},
+#endif
+#if RVH_AVX512
+        {"avx512", rvh_jump_keys_avx512, rvh_cpu_has_avx512},
+#else
+        {"avx512", NULL, NULL},
+#endif
+    };
+    *count = (int)(sizeof table / sizeof table[0]);
+    return table;
+}
+
+/* Whether this build has the kernel and this CPU can run it. */
+static inline int rvh_kernel_available(const rvh_kernel *kernel) {
+    return kernel->run != NULL && (kernel->cpu_has == NULL || kernel->cpu_has());
+}
+
+/* The dispatch: the index in the table of the fastest kernel this build
+ * and CPU can run.  Asked once, at import. */
+static inline int rvh_kernel_best(void) {
+    int count, i;
+    const rvh_kernel *table = rvh_kernel_table(&count);
+    for (i = count - 1; i > 0; i--) {
+        if (rvh_kernel_available(&table[i])) return i;
+    }
+    return 0; /* the portable kernel runs everywhere */
+}
+
+#endif /* RVH_KERNELS_H */
