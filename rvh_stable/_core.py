@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from ._rules import MAX_BUCKETS  # both cores take theirs from here
+
 NO_EXTENSIONS = os.environ.get("RVH_STABLE_NO_EXTENSIONS", "") not in ("", "0")
 
 # core: the core module in use, rvh_stable._jump or rvh_stable.stable.  Type
@@ -31,9 +33,19 @@ else:
     except ImportError:
         from . import stable as core
 
+__all__ = [
+    "IMPLEMENTATION",
+    "KERNEL",
+    "MAX_BUCKETS",
+    "core",
+    "hash_key",
+    "jump_hash",
+    "jump_hash_many",
+    "xxh64",
+]
+
 IMPLEMENTATION: str = core.IMPLEMENTATION
 KERNEL: str = core.KERNEL
-MAX_BUCKETS: int = core.MAX_BUCKETS
 hash_key = core.hash_key
 jump_hash = core.jump_hash
 jump_hash_many = core.jump_hash_many

@@ -363,7 +363,11 @@ def _hash_chunk(
 
 
 def _stream_loop(
-    chunks: Iterator[tuple[int, list[str]]], n: int, int_key: bool, out: _Output, hash_many: HashMany
+    chunks: Iterator[tuple[int, list[str]]],
+    n: int,
+    int_key: bool,
+    out: _Output,
+    hash_many: HashMany,
 ) -> int:
     count = 0
     for first, lines in chunks:

@@ -140,7 +140,6 @@ def test_kernel_env_is_refused_with_the_pure_core() -> None:
     assert run_python(pure, RVH_STABLE_NO_EXTENSIONS="1") == "python python"
 
 
-
 @pytest.mark.parametrize("value", ["1", "true", "yes"])
 def test_environment_variable_forces_the_pure_core(value: str) -> None:
     code = "import rvh_stable; print(rvh_stable.IMPLEMENTATION, rvh_stable.jump_hash('tx42', 1000))"

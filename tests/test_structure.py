@@ -21,6 +21,7 @@ import rvh_stable
 SOURCE = Path(__file__).resolve().parent.parent / "rvh_stable"
 HEADERS = sorted((SOURCE / "_c").glob("*.h"))
 GLUE = "pyglue.h"
+STRICT_C99 = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-fsyntax-only"]
 
 pytestmark = pytest.mark.skipif(not HEADERS, reason="needs the source tree")
 
@@ -44,8 +45,7 @@ def test_plain_headers_compile_alone_as_c99(flags: list[str]) -> None:
         pytest.skip("no gcc")
     for header in plain_headers():
         done = subprocess.run(
-            [gcc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", *flags]
-            + ["-x", "c", str(header)],
+            [gcc, *STRICT_C99, *flags, "-x", "c", str(header)],
             capture_output=True,
             text=True,
         )
