@@ -3,8 +3,10 @@
     pip install -e '.[bench]' && python benchmarks/compare.py [--quick] [--no-chart]
 
 Every figure is a median over rounds in which the implementations run one
-after the other, interleaved, in this one process: on a shared machine the
-absolute times drift by 1.5x, the ratios measured side by side do not.
+after the other, interleaved: on a shared machine the absolute times drift by
+1.5x, the ratios measured side by side do not.  The batch kernel is picked
+when ``rvh_stable._jump`` is imported (``RVH_STABLE_KERNEL``), so each kernel
+runs in a child process of its own, and each round asks the children in turn.
 Prints:
 
 1. ns per key for each implementation at n = 10, 1000 and 10**6;
@@ -20,16 +22,21 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import io
+import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import timeit
 import tracemalloc
 from collections.abc import Callable
-from contextlib import redirect_stdout
+from contextlib import ExitStack, redirect_stdout, suppress
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import jump  # jump-consistent-hash
 import numpy as np
@@ -42,7 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peers import CScalar, check_peers, naive_jump, numpy_jump
 
 RESULTS = Path(__file__).resolve().parent / "results"
-KERNEL: str = getattr(fast, "_BATCH_KERNEL", "unknown")  # picked at import for this CPU
+KERNEL: str = fast.KERNEL  # picked at import: RVH_STABLE_KERNEL, else the best for this CPU
+SEED = 2014  # this process and the kernel workers draw the same keys from it
 MULT_KEYS = [0x9E3779B97F4A7C15, 123456789123456789, 2**63 + 12345, 424242]
 STR_KEYS = ["user:1001", "TX12345-abcdef", "order-9f8e7d", "sku_000042"]
 
@@ -75,6 +83,101 @@ def calls(func_name: str, keys: list[Any], wrap: str = "{}") -> str:
     return "; ".join(f"{func_name}({wrap.format(repr(k))}, n)" for k in keys)
 
 
+def uint64_keys(rng: np.random.Generator, size: int) -> np.ndarray:
+    return rng.integers(0, 2**64, size=size, dtype=np.uint64)
+
+
+def answers_digest(keys: np.ndarray) -> str:
+    """A fingerprint of jump_hash_many(keys, 1000): the same for every kernel."""
+    return hashlib.sha256(fast.jump_hash_many(keys, 1000).tobytes()).hexdigest()[:16]
+
+
+class KernelWorker:
+    """A child process whose rvh_stable._jump runs one batch kernel, timed on request.
+
+    The kernel is fixed when the child imports the module, so each kernel
+    needs a process of its own; the parent asks the children in turn, round
+    after round, as ``interleaved`` runs jobs.  One line each way: the child
+    first says ``ready <its KERNEL> <answers_digest of its keys>``, then
+    answers each ``<n>`` with the ns per key of ``jump_hash_many(keys, n)``;
+    it exits at the end of its input.
+    """
+
+    def __init__(self, kernel: str, size: int) -> None:
+        self.kernel = kernel
+        self._stderr = tempfile.TemporaryFile()  # a file, not a pipe: it never fills up
+        self._process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--kernel-worker", str(size)],
+            env={**os.environ, "RVH_STABLE_KERNEL": kernel},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+        )
+
+    def __enter__(self) -> KernelWorker:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def ready(self, digest: str) -> None:
+        """Wait until the child has its keys; check its kernel and its answers."""
+        reply = self._reply()
+        expected = f"ready {self.kernel} {digest}"
+        if reply != expected:
+            raise RuntimeError(
+                f"the worker for batch kernel {self.kernel!r} said {reply!r}, not {expected!r}"
+            )
+
+    def ns_per_key(self, n: int) -> float:
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(f"{n}\n")
+            self._process.stdin.flush()
+        except BrokenPipeError:
+            raise self._died() from None
+        return float(self._reply())
+
+    def _reply(self) -> str:
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            raise self._died()
+        return line.rstrip("\n")
+
+    def _died(self) -> RuntimeError:
+        status = self._process.wait()
+        self._stderr.seek(0)
+        stderr = self._stderr.read().decode(errors="replace").rstrip()
+        return RuntimeError(
+            f"the worker for batch kernel {self.kernel!r} (RVH_STABLE_KERNEL={self.kernel}) "
+            f"exited with status {status}" + (f", saying:\n{stderr}" if stderr else "")
+        )
+
+    def close(self) -> None:
+        process = self._process
+        assert process.stdin is not None and process.stdout is not None
+        with suppress(BrokenPipeError):
+            process.stdin.close()  # the end of its input: the child exits
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        self._stderr.close()
+
+
+def kernel_worker(size: int) -> int:
+    """The child side of KernelWorker; its batch kernel is RVH_STABLE_KERNEL's."""
+    keys = uint64_keys(np.random.default_rng(SEED), size)
+    print("ready", fast.KERNEL, answers_digest(keys), flush=True)
+    for line in sys.stdin:
+        print(batch_ns(partial(fast.jump_hash_many, keys, int(line)), keys.size)(), flush=True)
+    return 0
+
+
 class Bench:
     def __init__(self, quick: bool) -> None:
         self.quick = quick
@@ -82,9 +185,9 @@ class Bench:
         self.size = 200_000 if quick else 1_000_000
         self.cscalar = CScalar()
         check_peers(fast, jump.hash, self.cscalar)
-        rng = np.random.default_rng(2014)
-        self.array = rng.integers(0, 2**64, size=self.size, dtype=np.uint64)
-        self.big = rng.integers(0, 2**64, size=4 * self.size, dtype=np.uint64)
+        rng = np.random.default_rng(SEED)
+        self.array = uint64_keys(rng, self.size)
+        self.big = uint64_keys(rng, 4 * self.size)
         self.ints = self.array.tolist()
         self.strs = [f"user:{i}:{i * 7919 % 100003}" for i in range(self.size)]
         self.small = self.ints[: self.size // 50]
@@ -150,34 +253,31 @@ class Bench:
 
     def kernels(self) -> dict[int, dict[str, float]]:
         """ns per key of each batch kernel this build and CPU have, on the array."""
-        array = self.array
-        kernels: list[str] = getattr(fast, "_batch_kernels", lambda: [])()
-        found = {}
+        digest = answers_digest(self.array)
+        with ExitStack() as stack:
+            workers = {
+                name: stack.enter_context(KernelWorker(name, self.size)) for name in fast.KERNELS
+            }
+            for worker in workers.values():
+                worker.ready(digest)
+            return {
+                n: interleaved(
+                    {name: partial(worker.ns_per_key, n) for name, worker in workers.items()},
+                    self.rounds,
+                )
+                for n in (10, 1000, 10**6)
+            }
 
-        def with_kernel(name: str, n: int) -> Callable[[], float]:
-            def job() -> float:
-                previous = fast._use_batch_kernel(name)  # type: ignore[attr-defined]
-                try:
-                    return batch_ns(lambda: fast.jump_hash_many(array, n), array.size)()
-                finally:
-                    fast._use_batch_kernel(previous)  # type: ignore[attr-defined]
-
-            return job
-
-        for n in (10, 1000, 10**6):
-            found[n] = interleaved({name: with_kernel(name, n) for name in kernels}, self.rounds)
-        return found
-
-    def threads_speedup(self) -> float:
+    def threads(self, n: int) -> dict[str, float]:
+        """ns per key of jump_hash_many(big array, n) with 1 and with 2 threads."""
         big = self.big
-        times = interleaved(
+        return interleaved(
             {
-                "1": batch_ns(lambda: fast.jump_hash_many(big, 1000, threads=1), big.size),
-                "2": batch_ns(lambda: fast.jump_hash_many(big, 1000, threads=2), big.size),
+                "threads=1": batch_ns(lambda: fast.jump_hash_many(big, n, threads=1), big.size),
+                "threads=2": batch_ns(lambda: fast.jump_hash_many(big, n, threads=2), big.size),
             },
             self.rounds,
         )
-        return times["1"] / times["2"]
 
     def memory(self) -> dict[str, tuple[int, int]]:
         """(peak bytes allocated during the call, bytes of the output), per path."""
@@ -195,6 +295,57 @@ class Bench:
             del result
             found[label] = (peak, output_bytes)
         return found
+
+
+class Target(NamedTuple):
+    """A target of the performance issue: a ratio of two medians measured side by side.
+
+    The ratio is ``numerator / denominator``, two rows of the ns-per-key table
+    at ``n`` (or of ``table(bench, n)``, for a target measured on its own), and
+    passes when ``ratio <= limit`` or ``ratio >= limit``, as ``sign`` says.
+    ``detail`` may name ``{n}`` and ``{big}`` (the key count of ``Bench.big``).
+    """
+
+    label: str
+    n: int
+    sign: Literal["<=", ">="]
+    limit: float
+    numerator: str
+    denominator: str
+    detail: str
+    table: Callable[[Bench, int], dict[str, float]] | None = None
+
+
+# In the order they are printed.
+TARGETS = (
+    Target("P1", 10, "<=", 1.0,
+           "rvh_stable jump_hash(int), per call", "jump.hash(int), per call",
+           "jump_hash(int) / jump.hash, n={n}"),
+    Target("P1", 1000, "<=", 1.0,
+           "rvh_stable jump_hash(int), per call", "jump.hash(int), per call",
+           "jump_hash(int) / jump.hash, n={n}"),
+    Target("P2", 1000, "<=", 0.6,
+           "rvh_stable jump_hash(str), per call", "jump.hash(xxh64(s.encode())), per call",
+           "jump_hash(str) / jump.hash(xxh64(s.encode())), n={n}"),
+    Target("P3", 1000, "<=", 0.6,
+           "rvh_stable array, threads=1", "C scalar loop over the array",
+           "jump_hash_many(uint64 array, threads=1) / C scalar loop, n={n}"),
+    Target("P4", 1000, ">=", 1.6,
+           "threads=1", "threads=2",
+           "threads=1 time / threads=2 time, {big:,} keys (aim 1.8)", Bench.threads),
+    Target("P5", 1000, "<=", 0.5,
+           "rvh_stable list of ints", "[jump.hash(k, n) for k in list]",
+           "jump_hash_many(list of ints) / [jump.hash(k) for k in list], n={n}"),
+    Target("P6", 1000, "<=", 0.4,
+           "rvh_stable list of strs", "[jump.hash(xxh64(s.encode()), n) for s]",
+           "jump_hash_many(list of strs) / [jump.hash(xxh64(s.encode())) ...], n={n}"),
+    Target("P7", 1000, "<=", 1.0,
+           "pure core jump_hash(int), per call", "naive pure-Python loop",
+           "pure jump_hash(int) / naive loop, n={n}"),
+    Target("P7s", 1000, "<=", 2.5,
+           "pure core jump_hash(str), per call", "naive pure-Python loop",
+           "pure jump_hash(str) / naive loop (int), n={n}"),
+)  # fmt: skip
 
 
 def ratio_row(name: str, value: float, target: float, at_most: bool, detail: str) -> bool:
@@ -223,83 +374,19 @@ def run(quick: bool, chart: bool) -> bool:
     for name in names:
         print(f"{name:<42}" + "".join(f"{tables[n][name]:>11.1f}" for n in tables))
 
-    t10, t1k = tables[10], tables[1000]
     ok = []
     print("\ntargets (ratios of medians measured side by side)")
-    for n, t in ((10, t10), (1000, t1k)):
+    for target in TARGETS:
+        table = tables[target.n] if target.table is None else target.table(bench, target.n)
         ok.append(
             ratio_row(
-                "P1",
-                t["rvh_stable jump_hash(int), per call"] / t["jump.hash(int), per call"],
-                1.0,
-                True,
-                f"jump_hash(int) / jump.hash, n={n}",
+                target.label,
+                table[target.numerator] / table[target.denominator],
+                target.limit,
+                target.sign == "<=",
+                target.detail.format(n=target.n, big=bench.big.size),
             )
         )
-    ok.append(
-        ratio_row(
-            "P2",
-            t1k["rvh_stable jump_hash(str), per call"]
-            / t1k["jump.hash(xxh64(s.encode())), per call"],
-            0.6,
-            True,
-            "jump_hash(str) / jump.hash(xxh64(s.encode())), n=1000",
-        )
-    )
-    ok.append(
-        ratio_row(
-            "P3",
-            t1k["rvh_stable array, threads=1"] / t1k["C scalar loop over the array"],
-            0.6,
-            True,
-            "jump_hash_many(uint64 array, threads=1) / C scalar loop, n=1000",
-        )
-    )
-    ok.append(
-        ratio_row(
-            "P4",
-            bench.threads_speedup(),
-            1.6,
-            False,
-            f"threads=1 time / threads=2 time, {bench.big.size:,} keys (aim 1.8)",
-        )
-    )
-    ok.append(
-        ratio_row(
-            "P5",
-            t1k["rvh_stable list of ints"] / t1k["[jump.hash(k, n) for k in list]"],
-            0.5,
-            True,
-            "jump_hash_many(list of ints) / [jump.hash(k) for k in list], n=1000",
-        )
-    )
-    ok.append(
-        ratio_row(
-            "P6",
-            t1k["rvh_stable list of strs"] / t1k["[jump.hash(xxh64(s.encode()), n) for s]"],
-            0.4,
-            True,
-            "jump_hash_many(list of strs) / [jump.hash(xxh64(s.encode())) ...], n=1000",
-        )
-    )
-    ok.append(
-        ratio_row(
-            "P7",
-            t1k["pure core jump_hash(int), per call"] / t1k["naive pure-Python loop"],
-            1.0,
-            True,
-            "pure jump_hash(int) / naive loop, n=1000",
-        )
-    )
-    ok.append(
-        ratio_row(
-            "P7s",
-            t1k["pure core jump_hash(str), per call"] / t1k["naive pure-Python loop"],
-            2.5,
-            True,
-            "pure jump_hash(str) / naive loop (int), n=1000",
-        )
-    )
     by_n = bench.kernels()
     print(
         "\nbatch kernels: jump_hash_many(uint64 array, threads=1), ns per key"
@@ -378,7 +465,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer keys and rounds")
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
+    parser.add_argument("--kernel-worker", type=int, metavar="KEYS", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.kernel_worker is not None:
+        return kernel_worker(args.kernel_worker)
     buffer = io.StringIO()
     console = sys.stdout
 

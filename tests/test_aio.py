@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 import pytest
+from helpers import any_outcome, any_outcome_async
 
 import rvh_stable
 from rvh_stable import aio
@@ -52,20 +53,6 @@ def acore(core: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
-
-
-def outcome(func: Callable[[], Any]) -> tuple[str, Any]:
-    try:
-        return "ok", func()
-    except Exception as exc:  # the type and message are what is compared
-        return type(exc).__name__, str(exc)
-
-
-async def async_outcome(coro: Coroutine[Any, Any, Any]) -> tuple[str, Any]:
-    try:
-        return "ok", await coro
-    except Exception as exc:
-        return type(exc).__name__, str(exc)
 
 
 class CountingExecutor(ThreadPoolExecutor):
@@ -157,14 +144,14 @@ BAD_SINGLE: list[tuple[Any, Any]] = [
 def test_single_key_errors_are_the_sync_ones(
     acore: ModuleType, pool: CountingExecutor, key: Any, num_buckets: Any
 ) -> None:
-    expected = outcome(lambda: acore.jump_hash(key, num_buckets))
+    expected = any_outcome(acore.jump_hash, key, num_buckets)
     assert expected[0] in ("ValueError", "TypeError")
 
     async def main() -> list[tuple[str, Any]]:
         coro = async_jump_hash(key, num_buckets)  # nothing is raised before the await
         return [
-            await async_outcome(coro),
-            await async_outcome(async_jump_hash(key, num_buckets, executor=pool)),
+            await any_outcome_async(coro),
+            await any_outcome_async(async_jump_hash(key, num_buckets, executor=pool)),
         ]
 
     assert run(main()) == [expected, expected]
@@ -294,20 +281,20 @@ BAD_BATCHES: list[tuple[Any, Any, Any]] = [
 def test_batch_errors_are_the_sync_ones(
     acore: ModuleType, pool: CountingExecutor, keys: Any, num_buckets: Any, threads: Any
 ) -> None:
-    expected = outcome(lambda: acore.jump_hash_many(keys, num_buckets, threads=threads))
+    expected = any_outcome(acore.jump_hash_many, keys, num_buckets, threads=threads)
     assert expected[0] in ("ValueError", "TypeError")
     padding = ["pad"] * (aio.INLINE_BATCH_MAX[acore.IMPLEMENTATION] + 1)
     if isinstance(keys, list):  # the same error, from a batch too large to run inline
         large = padding + keys
-        large_expected = outcome(lambda: acore.jump_hash_many(large, num_buckets, threads=threads))
+        large_expected = any_outcome(acore.jump_hash_many, large, num_buckets, threads=threads)
     else:
         large, large_expected = keys, expected
 
     async def main() -> list[tuple[str, Any]]:
         return [
-            await async_outcome(async_jump_hash_many(keys, num_buckets, threads=threads)),
-            await async_outcome(async_jump_hash_many(large, num_buckets, threads=threads)),
-            await async_outcome(
+            await any_outcome_async(async_jump_hash_many(keys, num_buckets, threads=threads)),
+            await any_outcome_async(async_jump_hash_many(large, num_buckets, threads=threads)),
+            await any_outcome_async(
                 async_jump_hash_many(keys, num_buckets, threads=threads, executor=pool)
             ),
         ]

@@ -9,6 +9,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from helpers import Index
 
 INT_DTYPES = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]
 
@@ -40,10 +41,6 @@ def test_result_is_a_list_of_ints(core: ModuleType) -> None:
 
 
 def test_mixed_key_kinds(core: ModuleType) -> None:
-    class Index:
-        def __index__(self) -> int:
-            return 99
-
     keys: list[Any] = [
         1,
         -1,
@@ -53,7 +50,7 @@ def test_mixed_key_kinds(core: ModuleType) -> None:
         bytearray(b"ab"),
         memoryview(b"cd"),
         "ключ",
-        Index(),
+        Index(99),
         0,
     ]
     assert core.jump_hash_many(keys, 12345) == one_by_one(core, keys, 12345)

@@ -14,19 +14,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from helpers import Index
 
 from rvh_stable import aio
-
-
-class Big:
-    """Not an int, but has __index__: a key by way of its value."""
-
-    def __init__(self, value: int) -> None:
-        self.value = value
-
-    def __index__(self) -> int:
-        return self.value
-
 
 BAD_KEYS: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ("empty str", lambda: "", ValueError, "key must not be empty, got an empty str"),
@@ -40,7 +30,12 @@ BAD_KEYS: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ),
     ("int too big", lambda: 2**64, ValueError, "key must be an int in [-2**63, 2**64), got"),
     ("int too small", lambda: -(2**63) - 1, ValueError, "key must be an int in [-2**63, 2**64)"),
-    ("__index__ too big", lambda: Big(2**70), ValueError, "key must be an int in [-2**63, 2**64)"),
+    (
+        "__index__ too big",
+        lambda: Index(2**70),
+        ValueError,
+        "key must be an int in [-2**63, 2**64)",
+    ),
     ("float", lambda: 1.5, TypeError, "key must be an int, str, bytes, bytearray or memoryview"),
     ("None", lambda: None, TypeError, "key must be an int, str, bytes"),
     ("bool", lambda: True, TypeError, "key must be an int, str, bytes"),

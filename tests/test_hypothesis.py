@@ -15,27 +15,15 @@ from __future__ import annotations
 import array
 import enum
 import os
-from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import pytest
+from helpers import INT_DTYPES_EVERY_ORDER, KEY_LIMIT, KEY_MIN, MAX_BUCKETS, Index, np, outcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-np: Any
-try:
-    import numpy
-
-    np = numpy
-except ImportError:  # NumPy is optional at run time (the i686 wheels are tested without it)
-    np = None
-
 needs_numpy = pytest.mark.skipif(np is None, reason="needs NumPy")
-
-KEY_MIN = -(2**63)
-KEY_LIMIT = 2**64
-MAX_BUCKETS = 2**31 - 1
 
 # 300 examples a test keep the default run quick; for a longer search run e.g.
 # RVH_STABLE_HYPOTHESIS_EXAMPLES=20000 pytest tests/test_hypothesis.py
@@ -54,16 +42,6 @@ SETTINGS = settings(
 class Color(enum.IntEnum):
     RED = 1
     HUGE = 2**64 + 5
-
-
-class Index:
-    """Not an int, but has __index__: accepted like the int it returns."""
-
-    def __init__(self, value: int) -> None:
-        self.value = value
-
-    def __index__(self) -> int:
-        return self.value
 
 
 EDGE_INTS = [
@@ -158,17 +136,6 @@ threads = st.one_of(
     st.booleans(),
     st.floats(allow_nan=False),
 )
-
-
-def outcome(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[str, Any]:
-    """("ok", result) or (exception type name, message); only the documented ones."""
-    try:
-        result = func(*args, **kwargs)
-    except (TypeError, ValueError) as exc:
-        return type(exc).__name__, str(exc)
-    if np is not None and isinstance(result, np.ndarray):
-        return "ndarray", (result.dtype.str, result.shape, result.tolist())
-    return "ok", result
 
 
 def same(cores: tuple[ModuleType, ModuleType], name: str, *args: Any, **kwargs: Any) -> Any:
@@ -266,14 +233,11 @@ def test_mixed_batches_agree(
         assert got[1] == f"keys[{index}]: {single[1]}"
 
 
-INT_DTYPES = [f"{order}{kind}{size}" for order in "<>=" for kind in "iu" for size in (1, 2, 4, 8)]
-
-
 @needs_numpy
 @SETTINGS
 @given(
     values=st.lists(st.integers(0, 2**64 - 1), max_size=40),
-    dtype=st.sampled_from(INT_DTYPES),
+    dtype=st.sampled_from(INT_DTYPES_EVERY_ORDER),
     layout=st.sampled_from(["1d", "2d", "2d-transposed", "3d"]),
     n=buckets,
     nthreads=threads,

@@ -158,6 +158,27 @@ def test_a_kernel_this_machine_lacks_is_refused_at_import(compiled_core: ModuleT
     )
 
 
+def test_kernel_request_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The rule the compiled core applies at import, in this process.
+    from rvh_stable import _rules
+
+    names, usable = ["portable", "sse2", "avx512"], ["portable", "sse2"]
+    monkeypatch.delenv("RVH_STABLE_KERNEL", raising=False)
+    assert _rules.requested_kernel(names, usable) is None
+    monkeypatch.setenv("RVH_STABLE_KERNEL", "")
+    assert _rules.requested_kernel(names, usable) is None
+    monkeypatch.setenv("RVH_STABLE_KERNEL", "sse2")
+    assert _rules.requested_kernel(names, usable) == "sse2"
+    monkeypatch.setenv("RVH_STABLE_KERNEL", "avx512")
+    with pytest.raises(
+        ValueError, match=r"cannot run the avx512 kernel; it can run portable, sse2"
+    ):
+        _rules.requested_kernel(names, usable)
+    monkeypatch.setenv("RVH_STABLE_KERNEL", "SSE2")  # names are exact
+    with pytest.raises(ValueError, match=r"must be one of portable, sse2, avx512 .*got 'SSE2'"):
+        _rules.requested_kernel(names, usable)
+
+
 def test_reference_rows(
     kernel: KernelProcess, cores: tuple[ModuleType, ModuleType], jump_rows: list[Any]
 ) -> None:

@@ -9,6 +9,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from helpers import Index
 
 
 def _param_id(value: object) -> str | None:
@@ -16,16 +17,6 @@ def _param_id(value: object) -> str | None:
     if isinstance(value, int) and value.bit_length() > 128:
         return f"int_{value.bit_length()}_bits"
     return None
-
-
-class Index:
-    """Any object with __index__ counts as an int."""
-
-    def __init__(self, value: int) -> None:
-        self.value = value
-
-    def __index__(self) -> int:
-        return self.value
 
 
 class Color(enum.IntEnum):

@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from helpers import Index, np
 
 LIMIT = 2**20  # bytes of RSS growth allowed per kind
 
@@ -45,14 +46,6 @@ def skip_if_rss_is_meaningless() -> None:
         pytest.skip("AddressSanitizer's quarantine holds freed memory: RSS says nothing")
     if sys.gettrace() is not None or "coverage" in sys.modules:
         pytest.skip("coverage's tracer grows with every traced line")
-
-
-class Index:
-    def __init__(self, value: int) -> None:
-        self.value = value
-
-    def __index__(self) -> int:
-        return self.value
 
 
 def expect(exc: type[Exception], func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -216,11 +209,6 @@ def fill_shared_bucket_table(core: ModuleType) -> None:
 
 def run_all(core: ModuleType, calls: int) -> dict[str, tuple[int, int]]:
     skip_if_rss_is_meaningless()
-    np: Any
-    try:
-        import numpy as np
-    except ImportError:
-        np = None
     fill_shared_bucket_table(core)
     growth = {}
     for name, (call, divisor) in kinds(core, np).items():
@@ -242,11 +230,6 @@ def check(growth: dict[str, tuple[int, int]], calls: int) -> None:
 
 def test_every_kind_of_call_is_covered(core: ModuleType) -> None:
     # Each kind really does what its name says: results, or the error expected.
-    np: Any
-    try:
-        import numpy as np
-    except ImportError:
-        np = None
     for name, (call, _) in kinds(core, np).items():
         result = call(3)
         if name.startswith("error"):

@@ -170,8 +170,7 @@ def test_the_portable_build_passes_the_suite(dist: Path, tmp_path: Path) -> None
     check = run(
         python,
         "-c",
-        "import rvh_stable._jump as m;"
-        "print(m.IMPLEMENTATION, m._READS_INT_DIGITS, m.KERNEL)",
+        "import rvh_stable._jump as m;print(m.IMPLEMENTATION, m._READS_INT_DIGITS, m.KERNEL)",
         cwd=tmp_path,
     )
     assert check.stdout.split() == ["cython", "False", "portable"], check.stderr
