@@ -264,6 +264,9 @@ def jump_hash(key, num_buckets):
     return _bucket(_jump(k, n), n)
 
 
+del _fast_entry  # used once: a second call would replace jump_hash's general path
+
+
 _forget_shared()
 
 # Whether exact ints are read from CPython's digits (else through the C API).
