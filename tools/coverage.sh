@@ -76,6 +76,9 @@ if ! "$VPY" -m gcovr --root . --filter 'rvh_stable/_c/' --txt-metric line \
     echo "!! the C headers are below $C_MIN%"
     status=1
 fi
+echo "-- and their branches (for information: the branches not taken here are"
+echo "-- the CPU and OS checks that say no on other machines, and allocation failures)"
+"$VPY" -m gcovr --root . --filter 'rvh_stable/_c/' --txt-metric branch build/coverage
 echo
 echo "== the whole package (Python and .pyx)"
 "$VPY" -m coverage report --rcfile="$RC"
