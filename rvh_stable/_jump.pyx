@@ -53,6 +53,8 @@ from rvh_stable import _rules
 cdef extern from "Python.h":
     bint PyLong_CheckExact(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
+    int PyErr_CheckSignals() except -1
+    unsigned long PyThread_get_thread_ident() noexcept nogil
 
 cdef extern from "_c/jump.h":
     int32_t _jump "rvh_jump"(uint64_t key, int32_t n) noexcept nogil
@@ -69,6 +71,11 @@ cdef extern from "_c/kernels.h":
     const _kernel* _kernel_table "rvh_kernel_table"(int* count) noexcept
     bint _kernel_available "rvh_kernel_available"(const _kernel* kernel) noexcept
     int _kernel_best "rvh_kernel_best"() noexcept
+
+cdef extern from "_c/pace.h":
+    int64_t _monotonic_ns "rvh_monotonic_ns"() noexcept nogil
+    bint _stopped "rvh_stopped"(const int* flag) noexcept nogil
+    void _stop "rvh_stop"(int* flag) noexcept nogil
 
 cdef extern from "_c/pyglue.h":
     bint _int_u64 "rvh_int_u64"(PyObject* op, uint64_t* out) noexcept
@@ -90,6 +97,18 @@ cdef enum:
     # first be converted (lists and iterables; arrays of other widths, byte
     # orders or strides than aligned native uint64).
     BLOCK = 1024
+    # An array job hashes this many keys between two looks at the clock and
+    # at its stop flag: 0.15 ms to 4 ms of work, whatever the kernel and n.
+    CHUNK = 1 << 16
+
+# How often the thread that runs a batch on the main thread takes the GIL
+# back to let a Ctrl-C (or another signal handler) in: a SIGINT then ends an
+# array batch within about this long, plus a chunk.
+cdef int64_t SIGNAL_CHECK_NS = 10_000_000
+
+# Signals are handled on the main thread only: a batch elsewhere need not
+# look for them.
+cdef unsigned long _main_thread = threading.main_thread().ident
 
 
 # --- the batch kernel -----------------------------------------------------------
@@ -339,10 +358,17 @@ cdef class _Buffer:
 
 
 @cython.final
+cdef class _Stop:
+    """The stop flag shared by a batch's jobs (see rvh_stop in _c/pace.h)."""
+    cdef int flag
+
+
+@cython.final
 cdef class _Job:
-    """One contiguous slice of an array batch; run() releases the GIL."""
+    """One contiguous slice of an array batch, hashed without the GIL in chunks."""
     cdef _Buffer src_owner
     cdef _Buffer out_owner
+    cdef _Stop stop
     cdef const char* src
     cdef Py_ssize_t stride
     cdef Py_ssize_t count
@@ -351,6 +377,7 @@ cdef class _Job:
     cdef bint swap
     cdef int32_t n
     cdef int64_t* out
+    cdef Py_ssize_t done  # keys hashed so far
     # Room for BLOCK converted keys, when the slice is not aligned native
     # uint64.  On the heap, not the stack: the job may run on a thread with
     # a small stack, under kernels that need stack of their own.
@@ -367,30 +394,51 @@ cdef class _Job:
     def __dealloc__(self):
         PyMem_Free(self.block)
 
+    cdef void _chunk(self) noexcept nogil:
+        """Hash the next CHUNK keys (or the rest)."""
+        cdef Py_ssize_t first = self.done, end = self.done + CHUNK, i, m, k
+        if end > self.count:
+            end = self.count
+        if self.block == NULL:
+            _jump_keys(<const uint64_t*>self.src + first, end - first, self.n, self.out + first)
+        else:
+            k = first
+            while k < end:
+                m = end - k
+                if m > BLOCK:
+                    m = BLOCK
+                for i in range(m):
+                    self.block[i] = _load(self.src + (k + i) * self.stride, self.itemsize,
+                                          self.is_signed, self.swap)
+                _jump_keys(self.block, m, self.n, self.out + k)
+                k += m
+        self.done = end
+
+    cdef void _until_stopped(self) noexcept nogil:
+        while self.done < self.count and not _stopped(&self.stop.flag):
+            self._chunk()
+
     def run(self):
-        cdef const char* src = self.src
-        cdef Py_ssize_t stride = self.stride
-        cdef Py_ssize_t count = self.count
-        cdef int itemsize = self.itemsize
-        cdef bint is_signed = self.is_signed
-        cdef bint swap = self.swap
-        cdef int32_t n = self.n
-        cdef int64_t* out = self.out
-        cdef uint64_t* block = self.block
-        cdef Py_ssize_t done, i, m
+        """On a helper thread: hash the slice, or stop early when told."""
         with nogil:
-            if block == NULL:
-                _jump_keys(<const uint64_t*>src, count, n, out)
-            else:
-                done = 0
-                while done < count:
-                    m = count - done
-                    if m > BLOCK:
-                        m = BLOCK
-                    for i in range(m):
-                        block[i] = _load(src + (done + i) * stride, itemsize, is_signed, swap)
-                    _jump_keys(block, m, n, out + done)
-                    done += m
+            self._until_stopped()
+
+    cdef int run_here(self) except -1:
+        """On the thread that called jump_hash_many: hash the slice, and on
+        the main thread take the GIL back every SIGNAL_CHECK_NS to run the
+        signal handlers, so that Ctrl-C raises KeyboardInterrupt here."""
+        cdef int64_t deadline
+        if PyThread_get_thread_ident() != _main_thread:
+            with nogil:
+                self._until_stopped()
+            return 0
+        while self.done < self.count:
+            with nogil:
+                deadline = _monotonic_ns() + SIGNAL_CHECK_NS
+                while self.done < self.count and _monotonic_ns() < deadline:
+                    self._chunk()
+            PyErr_CheckSignals()
+        return 0
 
 
 cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_ndarray):
@@ -445,10 +493,12 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
     per = (count + chunks - 1) // chunks
     jobs = []
     start = 0
+    stop = _Stop.__new__(_Stop)
     for i in range(chunks):
         job = _Job.__new__(_Job)
         job.src_owner = src
         job.out_owner = dest
+        job.stop = stop
         job.src = <const char*>src.view.buf + start * stride
         job.stride = stride
         job.count = min(per, count - start)
@@ -466,12 +516,23 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
         return result
     values = <const int64_t*>dest.view.buf
     as_list = []
-    _extend_buckets(as_list, values, count, n)
+    start = 0
+    while start < count:
+        _extend_buckets(as_list, values + start, min(BLOCK, count - start), n)
+        start += BLOCK
+        _checkpoint()
     return as_list
 
 
 cdef _run_jobs(list jobs):
-    """Run the first job here and the rest on threads; join them all."""
+    """Run the first job here and the rest on threads; join them all.
+
+    When this thread is interrupted (KeyboardInterrupt from a Ctrl-C, or any
+    exception while it waits), the helpers are told to stop and are joined
+    before the exception leaves: they finish the chunk they are on.
+    """
+    cdef _Job job
+    cdef _Stop stop = (<_Job>jobs[0]).stop
     workers = []
     try:
         for job in jobs[1:]:
@@ -479,13 +540,30 @@ cdef _run_jobs(list jobs):
             try:
                 worker.start()
             except RuntimeError:  # no more threads to be had: do it here
-                job.run()
+                job.run_here()
             else:
                 workers.append(worker)
-        jobs[0].run()
+        (<_Job>jobs[0]).run_here()
+        for worker in workers:
+            worker.join()  # on the main thread a Ctrl-C interrupts the wait
+    except BaseException:
+        _stop(&stop.flag)
+        raise
     finally:
         for worker in workers:
             worker.join()
+
+
+# Called after each block of a batch that holds the GIL (lists, iterables,
+# an array's results made into a list).  It is a Python function, so the
+# interpreter does there what it does between bytecodes: runs the signal
+# handlers (Ctrl-C raises KeyboardInterrupt from it), and hands the GIL to a
+# thread that has waited for it for sys.getswitchinterval().  A batch thus
+# shares the GIL on CPython's own clock, like any Python loop.  (Releasing it
+# on a clock of our own does not work: a waiting thread only asks for the
+# GIL when no switch happened during its wait, and each brief release
+# counts as one, so it would wait forever.)
+_checkpoint = _rules.checkpoint
 
 
 cdef int _extend_buckets(list out, const int64_t* buckets, Py_ssize_t m, int32_t n) except -1:
@@ -527,6 +605,7 @@ cdef list _iter_batch(object keys, int32_t n):
                 _jump_keys(block, m, n, buckets)
                 _extend_buckets(result, buckets, m, n)
                 m = 0
+                _checkpoint()
         _jump_keys(block, m, n, buckets)
         _extend_buckets(result, buckets, m, n)
     finally:

@@ -222,6 +222,12 @@ def raise_keys_ndim(ndim: int) -> NoReturn:
     )
 
 
+def checkpoint() -> None:
+    """Nothing, in Python bytecode: the compiled core calls it between blocks of
+    a long batch that holds the GIL, so that the interpreter runs the signal
+    handlers and hands the GIL over there, as it does in any Python loop."""
+
+
 def requested_kernel(names: list[str], usable: list[str]) -> str | None:
     """The batch kernel RVH_STABLE_KERNEL names, or None when it is unset or empty.
 

@@ -9,6 +9,10 @@ runs as a script.
 
 from __future__ import annotations
 
+import itertools
+import sys
+import threading
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -90,3 +94,34 @@ async def any_outcome_async(coro: Coroutine[Any, Any, Any]) -> tuple[str, Any]:
     except Exception as exc:
         return type(exc).__name__, str(exc)
     return _ok(result)
+
+
+# Under line tracing (tools/coverage.sh) the compiled core runs ~100x slower,
+# and the big inputs shrink: coverage needs the paths, not the volume.
+TRACED = sys.gettrace() is not None or "coverage" in sys.modules
+
+
+def longest_stall(work: Callable[[], object]) -> tuple[float, float]:
+    """(seconds ``work`` took, longest gap another Python thread saw meanwhile)."""
+    stamps: list[float] = []
+    started = threading.Event()
+    done = threading.Event()
+
+    def tick() -> None:
+        started.set()
+        while not done.is_set():
+            stamps.append(time.perf_counter())
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    started.wait()
+    time.sleep(0.01)
+    try:
+        start = time.perf_counter()
+        work()
+        end = time.perf_counter()
+    finally:
+        done.set()
+        ticker.join()
+    inside = [start] + [t for t in stamps if start <= t <= end] + [end]
+    return end - start, max(b - a for a, b in itertools.pairwise(inside))

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import array
-import itertools
 import os
 import sys
 import threading
@@ -24,12 +23,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from helpers import TRACED, longest_stall
 
 MAX_BUCKETS = 2**31 - 1
-
-# Under line tracing (tools/coverage.sh) the compiled core runs ~100x slower,
-# and the big inputs shrink: coverage needs the paths, not the volume.
-TRACED = sys.gettrace() is not None or "coverage" in sys.modules
 
 
 def needs_numpy() -> Any:
@@ -240,32 +236,6 @@ def test_an_array_written_by_another_thread(core: ModuleType) -> None:
 
 
 # --- the GIL ----------------------------------------------------------------------
-
-
-def longest_stall(work: Callable[[], object]) -> tuple[float, float]:
-    """(seconds ``work`` took, longest gap another Python thread saw meanwhile)."""
-    stamps: list[float] = []
-    started = threading.Event()
-    done = threading.Event()
-
-    def tick() -> None:
-        started.set()
-        while not done.is_set():
-            stamps.append(time.perf_counter())
-
-    ticker = threading.Thread(target=tick)
-    ticker.start()
-    started.wait()
-    time.sleep(0.01)
-    try:
-        start = time.perf_counter()
-        work()
-        end = time.perf_counter()
-    finally:
-        done.set()
-        ticker.join()
-    inside = [start] + [t for t in stamps if start <= t <= end] + [end]
-    return end - start, max(b - a for a, b in itertools.pairwise(inside))
 
 
 def test_other_threads_run_during_an_array_batch(compiled_core: ModuleType) -> None:

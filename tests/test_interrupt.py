@@ -1,0 +1,146 @@
+"""Long batches stay interruptible and share the GIL, in both cores.
+
+- Ctrl-C (SIGINT) during a batch raises KeyboardInterrupt within a few
+  milliseconds of work, for arrays (hashed without the GIL, on one thread or
+  several), lists and endless iterables; helper threads are stopped and
+  joined before the exception leaves jump_hash_many.
+- A batch of Python objects, which needs the GIL, hands it to other threads
+  every sys.getswitchinterval(), so they and an asyncio loop keep running.
+
+The bounds are loose (machines here are shared); the measured figures are
+printed by benchmarks/bench_aio_cli.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from helpers import TRACED, longest_stall
+
+from rvh_stable import aio
+
+NEUTRAL_CWD = Path(__file__).parent / "data"
+
+pytestmark = pytest.mark.skipif(
+    TRACED, reason="line tracing (coverage) takes the GIL on every traced line"
+)
+
+# The child: build the keys, then SIGINT itself from a timer thread after
+# DELAY seconds, and report how long the KeyboardInterrupt took to arrive
+# and how many threads were left running when it did.
+CHILD = """
+import importlib, os, signal, sys, threading, time
+core = importlib.import_module(sys.argv[1])
+kind, size, threads = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+if kind == "array":
+    import numpy
+    keys = numpy.arange(size, dtype=numpy.uint64)
+elif kind == "list":
+    keys = [7] * size
+else:
+    import itertools
+    keys = itertools.count()
+fired = []
+def fire():
+    time.sleep(0.3)
+    fired.append(time.perf_counter())
+    os.kill(os.getpid(), signal.SIGINT)
+threading.Thread(target=fire, daemon=True).start()
+try:
+    core.jump_hash_many(keys, 2**31 - 1, threads=threads)
+except KeyboardInterrupt:
+    late = time.perf_counter() - fired[0]
+    print(f"{late:.4f} {threading.active_count()}")
+else:
+    print("finished", fired)
+"""
+
+
+def interrupt(core: ModuleType, kind: str, size: int, threads: int = 1) -> tuple[float, int]:
+    """(seconds from SIGINT to KeyboardInterrupt, threads alive then) of a child's batch."""
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, core.__name__, kind, str(size), str(threads)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=NEUTRAL_CWD,
+        env={k: v for k, v in os.environ.items() if k != "RVH_STABLE_NO_EXTENSIONS"},
+    )
+    assert done.returncode == 0, done.stderr
+    late, alive = done.stdout.split()
+    return float(late), int(alive)
+
+
+def big(core: ModuleType, compiled: int, pure: int) -> int:
+    """A size that takes seconds for this core."""
+    return compiled if core.IMPLEMENTATION == "cython" else pure
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_ctrl_c_stops_an_array_batch(core: ModuleType, threads: int) -> None:
+    pytest.importorskip("numpy")
+    # 10**8 keys at 2**31-1 buckets: over a second on any kernel.
+    late, alive = interrupt(core, "array", big(core, 10**8, 10**6), threads)
+    assert late < 0.25, late
+    assert alive == 1  # the main thread alone: every helper was joined
+
+
+def test_ctrl_c_stops_a_list_batch(core: ModuleType) -> None:
+    late, alive = interrupt(core, "list", big(core, 6 * 10**7, 10**6))
+    assert late < 0.25, late
+    assert alive == 1
+
+
+def test_ctrl_c_stops_an_endless_iterable(core: ModuleType) -> None:
+    # itertools.count() never ends: without a check the batch runs until
+    # memory runs out.
+    late, alive = interrupt(core, "count", 0)
+    assert late < 0.25, late
+    assert alive == 1
+
+
+def test_a_list_batch_lets_other_threads_run(core: ModuleType) -> None:
+    keys = [7, "tx42", b"k", 2**63] * big(core, 5 * 10**6, 10**5)
+    took, stall = longest_stall(lambda: core.jump_hash_many(keys, 1000))
+    assert took > 0.1, took
+    # A few switch intervals (5 ms), against the whole batch if it held the GIL.
+    assert stall < max(0.05, took / 4), (took, stall)
+
+
+def test_the_loop_runs_during_an_async_list_batch(
+    core: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(aio, "_core", core)
+    keys = list(range(big(core, 2 * 10**7, 3 * 10**5)))
+
+    async def main() -> tuple[list[float], float, float]:
+        ticks: list[float] = []
+        stop = asyncio.Event()
+
+        async def ticker() -> None:
+            while not stop.is_set():
+                ticks.append(time.perf_counter())
+                await asyncio.sleep(0.001)
+
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(0.02)
+        started = time.perf_counter()
+        await aio.async_jump_hash_many(keys, 1000)
+        ended = time.perf_counter()
+        stop.set()
+        await task
+        return ticks, started, ended
+
+    ticks, started, ended = asyncio.run(main())
+    during = [started] + [t for t in ticks if started < t < ended] + [ended]
+    gap = max(b - a for a, b in itertools.pairwise(during))
+    assert ended - started > 0.1, ended - started
+    assert gap < max(0.05, (ended - started) / 4), (gap, ended - started)
