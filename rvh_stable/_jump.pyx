@@ -155,6 +155,12 @@ def xxh64(data):
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
     except TypeError:
         _rules.raise_data_type(data)
+    except (BufferError, ValueError):
+        # Not contiguous (a strided NumPy array): its bytes in logical order,
+        # as bytes(memoryview(data)) gives and the pure core hashes.  A
+        # released memoryview raises its ValueError again here.
+        data = memoryview(data).tobytes()
+        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
     try:
         return _xxh64(<const uint8_t*>view.buf, <size_t>view.len)
     finally:
@@ -222,7 +228,12 @@ cdef int _key_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
         return _bytes_like_u64(key, index, out)
     if not PyIndex_Check(key) or _rules.is_bool(key):
         _rules.raise_key_type(key, index)
-    value = PyNumber_Index(key)  # an exact int (Python 3.10 and later)
+    try:
+        value = PyNumber_Index(key)  # an exact int (Python 3.10 and later)
+    except (TypeError, ValueError) as exc:  # the key's own __index__ failed
+        if index < 0:
+            raise
+        _rules.raise_index_failed(exc, index, key)
     if not _int_u64(<PyObject*>value, out):
         _rules.raise_key_range(value, index, key)
     return 0
@@ -624,7 +635,7 @@ def jump_hash_many(keys, num_buckets, *, threads=1):
     """
     cdef int32_t n = _buckets(num_buckets)
     cdef Py_ssize_t nthreads = _rules.resolve_threads(threads)
-    _rules.check_not_single_key(keys)
+    _rules.check_keys(keys)
     numpy = sys.modules.get("numpy")
     cdef bint is_ndarray = numpy is not None and isinstance(keys, numpy.ndarray)
     if PyObject_CheckBuffer(keys):

@@ -151,7 +151,12 @@ def check_buckets(num_buckets: object) -> int:
 
 
 def resolve_threads(threads: object) -> int:
-    """Return the number of threads a batch may use (>= 1)."""
+    """Return the number of threads a batch may use (>= 1).
+
+    More threads than the CPUs this process may run on cannot make the work
+    faster, so a larger count is capped to that number: ``threads=10**6``
+    must not start a million threads.
+    """
     if threads is None:
         return available_cpus()
     value = as_int(threads)
@@ -159,7 +164,7 @@ def resolve_threads(threads: object) -> int:
         raise TypeError(f"threads must be None or an int >= 1, got {type(threads).__name__}")
     if value < 1:
         raise ValueError(f"threads must be None or an int >= 1, got {_show_int(value)}")
-    return value
+    return value if value == 1 else min(value, available_cpus())
 
 
 def available_cpus() -> int:
@@ -174,12 +179,23 @@ def available_cpus() -> int:
     return max(1, count or 1)
 
 
-def check_not_single_key(keys: object) -> None:
-    """A str/bytes/bytearray passed as ``keys`` is one key, not a batch."""
+def check_keys(keys: object) -> None:
+    """Refuse what must not be taken as a batch of keys.
+
+    A str/bytes/bytearray is one key, not a batch.  A NumPy masked array
+    would be read without its mask, so masked-out keys would be hashed as if
+    they were there.
+    """
     if isinstance(keys, (str, bytes, bytearray)):
         raise TypeError(
             f"keys must be a collection of keys, got a single {type(keys).__name__}; "
             "use jump_hash() for one key, or wrap it in a list"
+        )
+    ma = sys.modules.get("numpy.ma")  # no masked array exists before it is imported
+    if ma is not None and isinstance(keys, ma.MaskedArray):
+        raise TypeError(
+            "keys must not be a NumPy masked array: its mask would be ignored; "
+            "pass keys.compressed() (the unmasked keys) or keys.filled(value)"
         )
 
 
@@ -210,6 +226,13 @@ def classify_format(fmt: str, itemsize: int) -> tuple[bool, bool] | None:
     if kind is not None:
         raise TypeError(f"keys array must hold integers, got {kind} (buffer format {fmt!r})")
     return None
+
+
+def raise_index_failed(exc: Exception, index: int, key: object) -> NoReturn:
+    """A batch element's own ``__index__`` raised TypeError or ValueError: the
+    same error, named by its place like every other element's error."""
+    kind = ValueError if isinstance(exc, ValueError) else TypeError
+    raise _placed(kind(f"{_prefix(index)}{exc}"), index, key) from exc
 
 
 def raise_data_type(data: object) -> NoReturn:

@@ -139,14 +139,23 @@ def _key_to_u64(key: object, index: int = -1) -> int:
             return key & _MASK64  # type: ignore[operator]
         _rules.raise_key_range(key, index)  # type: ignore[arg-type]
     if isinstance(key, str):
+        # str.encode, not key.encode: a subclass's override must not change
+        # the bytes hashed (the compiled core reads the string itself).
         try:
-            data = key.encode("utf-8")
+            data = str.encode(key, "utf-8")
         except UnicodeEncodeError as exc:
             _rules.raise_key_encoding(exc, index, key)
         return _bytes_key(data, key, index)
     if isinstance(key, (bytes, bytearray, memoryview)):
-        return _bytes_key(bytes(key), key, index)
-    value = _rules.as_int(key)
+        # The buffer's bytes, in logical order; not bytes(key), which would
+        # call a subclass's __bytes__.
+        return _bytes_key(key if type(key) is bytes else memoryview(key).tobytes(), key, index)
+    try:
+        value = _rules.as_int(key)
+    except (TypeError, ValueError) as exc:  # the key's own __index__ failed
+        if index < 0:
+            raise
+        _rules.raise_index_failed(exc, index, key)
     if value is None:
         _rules.raise_key_type(key, index)
     if not _KEY_MIN <= value < _KEY_LIMIT:
@@ -263,7 +272,7 @@ def jump_hash_many(
     """
     n = _rules.check_buckets(num_buckets)
     _rules.resolve_threads(threads)
-    _rules.check_not_single_key(keys)
+    _rules.check_keys(keys)
     ndarray = _numpy_array_type()
     is_ndarray = ndarray is not None and isinstance(keys, ndarray)
     values = _int_buffer_values(keys, is_ndarray)

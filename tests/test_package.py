@@ -188,3 +188,91 @@ def test_string_keys_are_stable_across_processes(
     assert builtin["1"] != builtin["2"]
     expected = [rvh_stable.jump_hash(k, 1000) for k in KEYS]
     assert results["0"][: len(KEYS)] == expected
+
+
+# --- fallbacks nobody asked for warn ------------------------------------------------
+
+
+def source_copy(tmp_path: Path, *, broken_core: bool = False) -> Path:
+    """A copy of the package's source (Python files and the .pyx, no build)."""
+    package = Path(rvh_stable.__file__).parent
+    target = tmp_path / "rvh_stable"
+    target.mkdir()
+    for path in package.glob("*.py"):
+        (target / path.name).write_bytes(path.read_bytes())
+    if broken_core:  # a compiled core that is there but fails to load
+        (target / "_jump.py").write_text("raise ImportError('built for another Python')\n")
+    else:
+        (target / "_jump.pyx").write_text("# the source of the compiled core\n")
+    return tmp_path
+
+
+def import_in(folder: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k != "RVH_STABLE_NO_EXTENSIONS"}
+    environ.update(env)
+    # -S: no site-packages, so that only the copy can be imported (an
+    # editable install's finder would otherwise supply the built core).
+    return subprocess.run(
+        [sys.executable, "-S", "-c", "import rvh_stable; print(rvh_stable.IMPLEMENTATION)"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        cwd=folder,
+    )
+
+
+def test_a_source_tree_without_a_build_warns(tmp_path: Path) -> None:
+    done = import_in(source_copy(tmp_path))
+    assert done.stdout.strip() == "python"
+    assert "RuntimeWarning: rvh_stable: imported from the source tree" in done.stderr
+    assert "pip install -e ." in done.stderr
+    # Asked for: no warning.
+    done = import_in(tmp_path, RVH_STABLE_NO_EXTENSIONS="1")
+    assert (done.stdout.strip(), done.stderr) == ("python", "")
+
+
+def test_a_core_that_cannot_load_warns(tmp_path: Path) -> None:
+    done = import_in(source_copy(tmp_path, broken_core=True))
+    assert done.stdout.strip() == "python"
+    assert (
+        "RuntimeWarning: rvh_stable: the compiled core could not be loaded "
+        "(built for another Python)" in done.stderr
+    )
+
+
+def test_an_installed_pure_build_does_not_warn(tmp_path: Path) -> None:
+    # A pure install has neither the extension nor the .pyx.
+    folder = source_copy(tmp_path)
+    (folder / "rvh_stable" / "_jump.pyx").unlink()
+    done = import_in(folder)
+    assert (done.stdout.strip(), done.stderr) == ("python", "")
+
+
+def test_an_isolated_subinterpreter_warns(compiled_core: ModuleType) -> None:
+    # Python 3.12 and later run subinterpreters with a GIL of their own,
+    # where the compiled core (which keeps process-wide state) refuses to
+    # load; 3.11's shared-GIL subinterpreters load it.
+    interpreters = None
+    for name in ("_interpreters", "_xxsubinterpreters"):
+        try:
+            interpreters = __import__(name)
+            break
+        except ImportError:
+            pass
+    if interpreters is None or sys.version_info < (3, 12):
+        pytest.skip("needs Python 3.12+ with isolated subinterpreters")
+    code = (
+        "import warnings, sys\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    import rvh_stable\n"
+        "print(rvh_stable.IMPLEMENTATION, [str(w.message) for w in caught], file=sys.stderr)\n"
+    )
+    run = getattr(interpreters, "exec", None) or interpreters.run_string
+    program = (
+        f"import {interpreters.__name__} as i\nx = i.create()\ni.{run.__name__}(x, {code!r})\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, cwd=NEUTRAL_CWD
+    )
+    assert "python" in done.stderr and "could not be loaded" in done.stderr, done.stderr
