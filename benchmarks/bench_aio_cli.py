@@ -10,9 +10,12 @@ Prints, for the figures quoted in the README and in issue 3:
 3. the largest gap a coroutine that sleeps 1 ms in a loop sees while a
    20-million-key NumPy batch runs through ``async_jump_hash_many`` (and, for
    scale, how long the batch would block the loop if it ran inline);
+   and the same for a list of as many Python ints, which needs the GIL;
 4. lines per second of ``rvh-stable``'s stream mode on a 2-million-line file,
    and the peak RSS of that process: wall clock (start-up included) and the
-   "took X seconds" the command logs at ``--level info``.
+   "took X seconds" the command logs at ``--level info``;
+5. how long after a SIGINT a batch raises KeyboardInterrupt, for arrays (one
+   thread and two), lists and an endless iterable, each core.
 
 Per-call figures are medians over several rounds, with the variants
 interleaved in each round: absolute times drift on a shared machine, figures
@@ -137,6 +140,7 @@ async def responsiveness(count: int, rounds: int) -> None:
     )
     keys = np.arange(count, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     rvh_stable.jump_hash_many(keys, N)  # warm-up: the first batch pays for page faults
+    ints = keys.tolist()
 
     async def inline() -> None:
         rvh_stable.jump_hash_many(keys, N)
@@ -148,6 +152,9 @@ async def responsiveness(count: int, rounds: int) -> None:
         ),
         "await async_jump_hash_many, threads=2": functools.partial(
             async_jump_hash_many, keys, N, threads=2
+        ),
+        "await async_jump_hash_many, list of ints": functools.partial(
+            async_jump_hash_many, ints, N
         ),
         "for scale: jump_hash_many inline": inline,
     }
@@ -227,6 +234,37 @@ def stream_rates(lines: int, rounds: int) -> None:
                 )
 
 
+# --- 5: Ctrl-C -----------------------------------------------------------------------
+
+INTERRUPT_CHILD = Path(__file__).resolve().parent.parent / "tests" / "interrupt_child.py"
+
+
+def interrupt_latency(rounds: int) -> None:
+    print(
+        "\n5. SIGINT 0.3 s into a batch at 2**31-1 buckets: ms until KeyboardInterrupt "
+        f"(median and largest of {rounds})"
+    )
+    cases = [
+        ("rvh_stable._jump", "array", 10**8, 1),
+        ("rvh_stable._jump", "array", 10**8, 2),
+        ("rvh_stable._jump", "list", 6 * 10**7, 1),
+        ("rvh_stable._jump", "count", 0, 1),
+        ("rvh_stable.stable", "array", 10**6, 1),
+        ("rvh_stable.stable", "list", 10**6, 1),
+        ("rvh_stable.stable", "count", 0, 1),
+    ]
+    for core, kind, size, threads in cases:
+        late = []
+        for _ in range(rounds):
+            done = subprocess.run(
+                [sys.executable, str(INTERRUPT_CHILD), core, kind, str(size), str(threads)],
+                capture_output=True, text=True, check=True, timeout=120,
+            )  # fmt: skip
+            late.append(float(done.stdout.split()[0]) * 1e3)
+        what = f"{core.split('.')[-1]:<7} {kind:<6} {size:>11,} keys, threads={threads}"
+        print(f"   {what:<46} {statistics.median(late):8.2f} ms  (largest {max(late):.2f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -240,6 +278,7 @@ def main() -> None:
     asyncio.run(call_costs(args.rounds))
     asyncio.run(responsiveness(args.keys, args.rounds))
     stream_rates(args.lines, args.rounds)
+    interrupt_latency(args.rounds)
 
 
 if __name__ == "__main__":

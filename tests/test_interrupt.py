@@ -33,41 +33,13 @@ pytestmark = pytest.mark.skipif(
     TRACED, reason="line tracing (coverage) takes the GIL on every traced line"
 )
 
-# The child: build the keys, then SIGINT itself from a timer thread after
-# DELAY seconds, and report how long the KeyboardInterrupt took to arrive
-# and how many threads were left running when it did.
-CHILD = """
-import importlib, os, signal, sys, threading, time
-core = importlib.import_module(sys.argv[1])
-kind, size, threads = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-if kind == "array":
-    import numpy
-    keys = numpy.arange(size, dtype=numpy.uint64)
-elif kind == "list":
-    keys = [7] * size
-else:
-    import itertools
-    keys = itertools.count()
-fired = []
-def fire():
-    time.sleep(0.3)
-    fired.append(time.perf_counter())
-    os.kill(os.getpid(), signal.SIGINT)
-threading.Thread(target=fire, daemon=True).start()
-try:
-    core.jump_hash_many(keys, 2**31 - 1, threads=threads)
-except KeyboardInterrupt:
-    late = time.perf_counter() - fired[0]
-    print(f"{late:.4f} {threading.active_count()}")
-else:
-    print("finished", fired)
-"""
+CHILD = Path(__file__).parent / "interrupt_child.py"
 
 
 def interrupt(core: ModuleType, kind: str, size: int, threads: int = 1) -> tuple[float, int]:
     """(seconds from SIGINT to KeyboardInterrupt, threads alive then) of a child's batch."""
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, core.__name__, kind, str(size), str(threads)],
+        [sys.executable, str(CHILD), core.__name__, kind, str(size), str(threads)],
         capture_output=True,
         text=True,
         timeout=60,
