@@ -9,15 +9,25 @@ command line, calls ``jump_hash`` / ``jump_hash_many`` (or their asyncio
 twins under ``--async``) and turns the core's ValueError/TypeError into a
 one-line message on stderr with exit status 1.
 
+Input is UTF-8; a byte order mark at the very start of the stream is
+skipped, and a line may hold at most :data:`MAX_LINE_BYTES` bytes (1 MiB).
+A non-blocking stdin is waited for, never taken to have ended when it is
+only empty for a moment.  ``--key`` is read as the bytes typed, as UTF-8,
+whatever the locale.
+
 Exit status: 0 on success; 1 for a bad ``--buckets``, an invalid key or line
-(the message names the line), an unreadable ``--keys-file``, or output cut
-short by a closed pipe (quietly: the Python documentation's recipe for
-SIGPIPE); 2 for a usage error (argparse); 130 on Ctrl-C.
+(the message names the line), a line over the length limit, input that
+cannot be read (``--keys-file`` or stdin) or output that cannot be written
+(a closed stdout, a full disk): one line on stderr, no traceback.  Also 1,
+quietly, for output cut short by a closed pipe (the Python documentation's
+recipe for SIGPIPE); 2 for a usage error (argparse); 130 on Ctrl-C, the
+output ending with a whole line.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import importlib
 import json
@@ -25,15 +35,17 @@ import logging
 import os
 import platform
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, TypeAlias
+from typing import IO, Protocol, TypeAlias
 
 from ._core import IMPLEMENTATION, jump_hash, jump_hash_many
 from ._version import __version__
 
-__all__ = ["CHUNK_BYTES", "main"]
+__all__ = ["CHUNK_BYTES", "MAX_LINE_BYTES", "main"]
 
 PROG = "rvh-stable"
 
@@ -43,12 +55,28 @@ PROG = "rvh-stable"
 #: flat whatever the number of lines: ~256 KiB of text is ~20k short keys.
 CHUNK_BYTES = 1 << 18
 
+#: The longest line accepted, in bytes, its line ending ("\n" or "\r\n") not
+#: counted.  Without a bound, a stream without line endings (``/dev/zero``, a
+#: binary file) would be gathered into memory until the process dies.  A key
+#: of a mebibyte is already far past any sensible key; the bound keeps the
+#: peak memory a few MiB whatever the input.
+MAX_LINE_BYTES = 1 << 20
+
 Key: TypeAlias = int | str
 
 #: What --int-key accepts: an optional sign, then decimal digits or 0x and hex
 #: digits.  Stricter than int(), which would also take spaces, underscores and
 #: non-ASCII digits.
-_INT_TEXT = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|[0-9]+)")
+_INT_TEXT = re.compile(r"([+-]?)(?:0[xX]([0-9a-fA-F]+)|([0-9]+))")
+
+#: Decimal integers with more significant digits than this are not converted:
+#: it is int()'s default limit (CPython refuses longer ones, as the conversion
+#: takes quadratic time), and anything past 20 digits is out of every range
+#: the core accepts anyway.  Hex digits convert in linear time: no limit.
+_MAX_DECIMAL_DIGITS = 4300
+
+#: UTF-8's byte order mark, which Windows tools write at the start of a file.
+_BOM = b"\xef\xbb\xbf"
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING}
 
@@ -79,8 +107,11 @@ examples:
   $ rvh-stable -b 16 --keys-file keys.txt --async --level debug
 
 Keys are strings: the bucket of a line is jump_hash(line, N), the line without
-its ending (\\n or \\r\\n) and nothing else stripped; input is UTF-8.
+its ending (\\n or \\r\\n) and nothing else stripped; input is UTF-8, and a
+byte order mark at the very start of the input is skipped.
 """
+
+_LIMITS = f"A line may hold at most {MAX_LINE_BYTES} bytes (1 MiB); a longer one is an error.\n"
 
 
 class CliError(Exception):
@@ -92,14 +123,53 @@ def _show(text: str) -> str:
     return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
 
 
+class _HugeInt(Exception):
+    """A decimal integer with too many digits to convert (see _MAX_DECIMAL_DIGITS).
+
+    It is an integer, out of range: it gets the core's range error, with the
+    value described by its number of digits, as the core describes a large
+    int by its number of bits.
+    """
+
+    def __init__(self, negative: bool, digits: int) -> None:
+        super().__init__(negative, digits)
+        self.shown = f"{'-' if negative else ''}<an int of {digits} decimal digits>"
+        # A value the core can show (it describes ints over 256 bits by their
+        # size, without str()), and out of range wherever this one is.
+        self.stand_in = (-1 if negative else 1) * 10**_MAX_DECIMAL_DIGITS
+
+    def reason(self, check: Callable[[int], object]) -> str:
+        """The error ``check`` raises for this value: its rule, this value's description."""
+        try:
+            check(self.stand_in)
+        except (ValueError, TypeError) as exc:
+            rule, got, _ = str(exc).rpartition(", got ")
+            return f"{rule}{got}{self.shown}" if got else str(exc)
+        return f"got {self.shown}"  # not reached: no core takes a 4301-digit int
+
+
 def _parse_int(text: str) -> int | None:
-    """The integer ``text`` spells (decimal, or 0x hex; optional sign), or None."""
-    if _INT_TEXT.fullmatch(text) is None:
+    """The integer ``text`` spells (decimal, or 0x hex; optional sign), or None.
+
+    Raises _HugeInt for a decimal of more than _MAX_DECIMAL_DIGITS significant
+    digits; leading zeros do not count ("000...042" is 42 however long).
+    """
+    match = _INT_TEXT.fullmatch(text)
+    if match is None:
         return None
-    try:
-        return int(text, 16 if "x" in text or "X" in text else 10)
-    except ValueError:  # more decimal digits than int() converts (4300)
-        return None
+    sign, hex_digits, decimal = match.groups()
+    negative = sign == "-"
+    if hex_digits is not None:
+        value = int(hex_digits, 16)
+    else:
+        digits = decimal.lstrip("0") or "0"
+        if len(digits) > _MAX_DECIMAL_DIGITS:
+            raise _HugeInt(negative, len(digits))
+        try:
+            value = int(digits)
+        except ValueError:  # a lower limit, set with sys.set_int_max_str_digits()
+            raise _HugeInt(negative, len(digits)) from None
+    return -value if negative else value
 
 
 def _int_key_error(text: str) -> str:
@@ -114,7 +184,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "platforms and Python versions). One key with --key; otherwise one key "
             "per line from --keys-file or stdin, one output line per input line."
         ),
-        epilog=EXAMPLES,
+        epilog=EXAMPLES + _LIMITS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     source = parser.add_mutually_exclusive_group()
@@ -185,27 +255,173 @@ def _utf8_error(data: bytes, exc: UnicodeDecodeError, number: int) -> tuple[int,
     )
 
 
-def _read_chunks(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
-    """Yield ``(number of the first line, lines)`` for each chunk of ``stream``.
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes | None: ...
 
-    At most CHUNK_BYTES are read at a time (a longer line is gathered whole).
-    Only the line ending is stripped: "\\n", or "\\r\\n".  Invalid UTF-8
-    raises CliError, after the chunk's lines before it have been yielded.
+
+class _TextAsBytes:
+    """A text-only stdin (no ``.buffer``: an embedding application's
+    io.StringIO) read as UTF-8 bytes, so that it takes the same path as bytes.
+
+    "surrogatepass" encodes every str: a lone surrogate (what a non-UTF-8
+    byte becomes in text decoded with "surrogateescape") turns into bytes that
+    are not UTF-8, and its line gets the usual "not valid UTF-8" error.
     """
-    read = getattr(stream, "read1", stream.read)
-    number = 1
-    pending: list[bytes] = []
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+
+    def read(self, size: int, /) -> bytes | None:
+        chunk: str | None = self.text.read(size)
+        return None if chunk is None else chunk.encode("utf-8", "surrogatepass")
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _fileno(stream: object) -> int | None:
+    fileno = getattr(stream, "fileno", None)
+    if fileno is None:
+        return None
+    try:
+        return int(fileno())
+    except (OSError, ValueError):  # io.UnsupportedOperation (io.BytesIO's) is both
+        return None
+
+
+def _blocks(stream: _Readable, cannot: str) -> Iterator[bytes]:
+    """The bytes of ``stream`` up to its end, in non-empty blocks of at most
+    min(CHUNK_BYTES, MAX_LINE_BYTES) bytes (whatever is there, from a pipe).
+
+    A read that fails is a CliError, "``cannot``: reason".  An empty read
+    from a non-blocking file descriptor (O_NONBLOCK, set on a pipe by
+    whoever shares it) is no end of input: it is waited for (see _wait_read).
+    """
+    # read1: one read from the file, not as many as it takes to fill size.
+    read = getattr(stream, "read1", None) or stream.read
+    # No larger: a line inside one block is then never over the limit, and
+    # only a line gathered across blocks has to be measured (_read_chunks).
+    size = min(CHUNK_BYTES, MAX_LINE_BYTES)
     while True:
-        block = read(CHUNK_BYTES)
+        block: bytes | None
+        try:
+            block = read(size)
+        except BlockingIOError:  # O_NONBLOCK and nothing there yet
+            block = None
+        except OSError as exc:  # EIO, EBADF (a write-only stdin), ...
+            raise CliError(f"{cannot}: {_reason(exc)}") from None
         if not block:
+            # BufferedReader.read1() returns b"" both at the end and, on an
+            # O_NONBLOCK descriptor, when the pipe is empty for now (Python
+            # 3.11); None or BlockingIOError mean the latter.
+            fd = _fileno(stream)
+            if block is not None and (fd is None or _blocking(fd)):
+                return
+            block = _wait_read(fd, size, cannot)
+            if not block:
+                return
+        yield block
+
+
+def _blocking(fd: int) -> bool:
+    """False only for a descriptor known to be non-blocking."""
+    get_blocking = getattr(os, "get_blocking", None)  # on Windows since Python 3.12
+    try:
+        return True if get_blocking is None else bool(get_blocking(fd))
+    except OSError:  # Windows tells only of pipes: a file or a console is blocking
+        return True
+
+
+def _wait_read(fd: int | None, size: int, cannot: str) -> bytes:
+    """Wait until ``fd`` is readable, then read it: data, or b"" at the end.
+
+    The descriptor is read itself, not through its buffered reader (whose
+    buffer is empty: its read returned nothing): os.read raises
+    BlockingIOError when there is no data yet and returns b"" only at the
+    end, so the two cannot be confused.  Where select() cannot wait on the
+    descriptor (a pipe on Windows, a descriptor past FD_SETSIZE), or there is
+    no descriptor at all, this fails loudly: it never ends the input early.
+    """
+    import select  # only here: most runs never wait, and it is an extension module to load
+
+    while True:
+        if fd is None:
+            raise CliError(
+                f"{cannot}: it is non-blocking and has no data yet, and there is no file "
+                "descriptor to wait on"
+            )
+        try:
+            select.select([fd], [], [])
+        except (OSError, ValueError) as exc:
+            raise CliError(
+                f"{cannot}: it is non-blocking and has no data yet, and select() cannot "
+                f"wait for it here ({exc})"
+            ) from None
+        try:
+            return os.read(fd, size)
+        except BlockingIOError:  # another reader of the same pipe took the data: wait again
+            continue
+        except OSError as exc:
+            raise CliError(f"{cannot}: {_reason(exc)}") from None
+
+
+def _without_bom(blocks: Iterator[bytes]) -> Iterator[bytes]:
+    """``blocks`` with a UTF-8 byte order mark at the very start dropped.
+
+    Only there: a U+FEFF later in the stream is part of its line.  A pipe
+    may deliver the mark's three bytes in more than one read, so the head is
+    gathered until it is three bytes long or can no longer be a mark.
+    """
+    head = b""
+    for block in blocks:
+        head += block
+        if len(head) >= len(_BOM) or not _BOM.startswith(head):
             break
+    if head.startswith(_BOM):
+        head = head[len(_BOM) :]
+    if head:
+        yield head
+    yield from blocks
+
+
+def _too_long(number: int) -> CliError:
+    return CliError(
+        f"line {number}: longer than the limit of {MAX_LINE_BYTES} bytes (1 MiB) for a line"
+    )
+
+
+def _read_chunks(blocks: Iterator[bytes]) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(number of the first line, lines)`` for each block of ``blocks``.
+
+    A line longer than a block is gathered whole, up to MAX_LINE_BYTES.  Only
+    the line ending is stripped: "\\n", or "\\r\\n".  Invalid UTF-8 or a
+    line over the limit raises CliError, after the lines before it have been
+    yielded.
+    """
+    number = 1
+    pending: list[bytes] = []  # the start of line ``number``: no "\n" yet
+    pending_size = 0
+    for block in _without_bom(blocks):
         end = block.rfind(b"\n")
         if end < 0:
             pending.append(block)
+            pending_size += len(block)
+            # + 1: the last byte may be the "\r" of a "\r\n", which is not counted.
+            if pending_size > MAX_LINE_BYTES + 1:
+                raise _too_long(number)
             continue
+        # Only the first line can be over the limit: any other lies inside
+        # one block, which is no longer than the limit (see _blocks).
+        first_end = block.find(b"\n")
+        if pending_size + first_end > MAX_LINE_BYTES:
+            line = b"".join(pending) + block[:first_end]
+            if len(line.removesuffix(b"\r")) > MAX_LINE_BYTES:
+                raise _too_long(number)
         pending.append(block[:end])
         data = b"".join(pending)
         pending = [block[end + 1 :]]
+        pending_size = len(pending[0])
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -218,6 +434,8 @@ def _read_chunks(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
         number += len(lines)
     tail = b"".join(pending)
     if tail:  # a last line without a line ending: nothing to strip
+        if len(tail) > MAX_LINE_BYTES:
+            raise _too_long(number)
         try:
             last = tail.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -231,11 +449,19 @@ def _parse_keys(lines: list[str], first: int, int_key: bool) -> tuple[list[Key],
         return list(lines), None
     keys: list[Key] = []
     for text in lines:
-        value = _parse_int(text)
+        try:
+            value = _parse_int(text)
+        except _HugeInt as huge:
+            return keys, CliError(f"line {first + len(keys)}: {huge.reason(_check_key)}")
         if value is None:
             return keys, CliError(f"line {first + len(keys)}: {_int_key_error(text)}")
         keys.append(value)
     return keys, None
+
+
+def _check_key(value: int) -> object:
+    """Hash ``value`` alone: the core's error for it, if it is not a valid key."""
+    return jump_hash(value, 1)
 
 
 # --- output -------------------------------------------------------------------
@@ -268,20 +494,87 @@ class _Output:
         else:
             body = "\n".join(map(str, buckets))
         data = (body + "\n").encode("utf-8")
-        stdout = getattr(sys.stdout, "buffer", None)
+        stdout = sys.stdout
+        if stdout is None:  # started with its stdout closed (`>&-`), or by pythonw
+            raise CliError("cannot write to stdout: it is closed")
         try:
-            if stdout is not None:
-                sys.stdout.flush()
-                stdout.write(data)
-                stdout.flush()
-            else:  # a text-only sys.stdout (an embedding application's)
-                sys.stdout.write(data.decode("utf-8"))
-                sys.stdout.flush()
+            _whole_lines(lambda: _put(stdout, data))
+        except BrokenPipeError:
+            raise  # the reader went away: main() ends quietly
         except OSError as exc:
             # Windows reports a pipe whose reader went away as EINVAL.
             if os.name == "nt" and exc.errno == errno.EINVAL:
                 raise BrokenPipeError(errno.EPIPE, "stdout was closed") from exc
-            raise
+            # ENOSPC (a full disk, /dev/full), EBADF (stdout open read-only),
+            # EAGAIN (a non-blocking stdout whose reader lags), ...  Should the
+            # buffer still hold bytes, the flush at exit would fail again and
+            # print a second message: as after EPIPE, stdout becomes devnull.
+            _silence_stdout()
+            raise CliError(f"cannot write to stdout: {_reason(exc)}") from None
+        except ValueError:
+            if not getattr(stdout, "closed", False):
+                raise
+            # "I/O operation on closed file": an embedding application closed it.
+            raise CliError("cannot write to stdout: it is closed") from None
+
+
+def _put(stdout: IO[str], data: bytes) -> None:
+    """Write ``data`` to ``stdout`` and flush it: as bytes to its buffer if it has one."""
+    buffer: IO[bytes] | None = getattr(stdout, "buffer", None)
+    if buffer is None:  # a text-only sys.stdout (an embedding application's)
+        stdout.write(data.decode("utf-8"))
+        stdout.flush()
+        return
+    stdout.flush()  # whatever an embedding application wrote as text goes first
+    view = memoryview(data)
+    while view:
+        # Less than all may be taken: BufferedWriter.write() returns a short
+        # count when a signal handler ran after a partial write(2) to a pipe
+        # (seen on CPython 3.11: the rest was silently not written), and an
+        # unbuffered FileIO whenever write(2) does.  So: write the rest.
+        written: int | None = buffer.write(view)
+        if not written:  # a non-blocking FileIO that takes nothing now
+            raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        view = view[written:]
+    buffer.flush()
+
+
+def _whole_lines(write: Callable[[], None]) -> None:
+    """Run ``write`` with Ctrl-C held back until it returns, then raise it.
+
+    Why: a chunk's lines go out in one write of complete lines, but a write
+    to a pipe whose reader lags is cut short by a signal: the kernel returns
+    what it took so far (the pipe's 64 KiB, rarely a line boundary), and
+    BufferedWriter checks for signals before it writes the rest, so the
+    KeyboardInterrupt would leave half a line as the end of the output.
+    Catching KeyboardInterrupt around the write cannot help: the bytes are
+    already gone.  So SIGINT's handler is swapped, for the write, for one
+    that only notes the signal; the write finishes the chunk (a whole line
+    ends it) and the KeyboardInterrupt is raised after it: main() exits with
+    130 after the last whole line.  The cost is two sigaction() calls per
+    chunk.  The price: if the reader stops reading, Ctrl-C waits with the
+    write (the reader usually gets the same Ctrl-C; SIGTERM still ends it).
+
+    Only where Python itself would raise KeyboardInterrupt: in the main
+    thread, with the default handler installed.  An application's own
+    handler is left alone; in other threads no KeyboardInterrupt arrives.
+    """
+    noted: list[int] = []
+    held = False
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    ):
+        with contextlib.suppress(ValueError):  # a subinterpreter: it has no signal handlers
+            signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+            held = True
+    try:
+        write()
+    finally:
+        if held:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    if noted:
+        raise KeyboardInterrupt
 
 
 # --- the work -----------------------------------------------------------------
@@ -289,21 +582,54 @@ class _Output:
 
 def _parse_buckets(text: str) -> int:
     """``--buckets`` as an int the core accepts, or CliError with the core's message."""
-    value = _parse_int(text)
+    try:
+        value = _parse_int(text)
+    except _HugeInt as huge:
+        raise CliError(f"--buckets: {huge.reason(_check_buckets)}") from None
     if value is None:
         raise CliError(f"--buckets must be an integer, got {_show(text)}")
     try:
-        jump_hash_many((), value)  # the core validates num_buckets, and hashes nothing
+        _check_buckets(value)
     except (ValueError, TypeError) as exc:
         raise CliError(f"--buckets: {exc}") from None
     return value
 
 
+def _check_buckets(value: int) -> object:
+    """The core validates num_buckets, and hashes nothing."""
+    return jump_hash_many((), value)
+
+
+def _as_typed(arg: str) -> str:
+    """A command-line argument as the UTF-8 bytes that were typed, whatever the locale.
+
+    On POSIX, Python decodes argv with the locale's encoding: under LC_ALL=C
+    "ключ" arrives as surrogate escapes of its bytes (which the core refuses),
+    under a Latin-1 locale as other characters.  os.fsencode() undoes that
+    decoding, giving back the bytes, which are then read as UTF-8, as the
+    input is.  Bytes that are not UTF-8 stay surrogate escapes, as Python
+    gives them in a UTF-8 locale, and the core refuses them with its own
+    message.  A str that the locale cannot encode did not come from it (a
+    caller of main() passed text): it is kept.  Windows passes argv as
+    Unicode: nothing to undo.
+    """
+    if os.name == "nt":
+        return arg
+    try:
+        typed = os.fsencode(arg)
+    except UnicodeEncodeError:
+        return arg
+    return typed.decode("utf-8", "surrogateescape")
+
+
 def _single(args: argparse.Namespace, n: int, out: _Output, debug: bool) -> None:
-    text: str = args.key
+    text = _as_typed(args.key)
     key: Key
     if args.int_key:
-        value = _parse_int(text)
+        try:
+            value = _parse_int(text)
+        except _HugeInt as huge:
+            raise CliError(f"--key: {huge.reason(_check_key)}") from None
         if value is None:
             raise CliError(f"--key: {_int_key_error(text)}")
         key = value
@@ -380,22 +706,30 @@ def _stream_loop(
 def _stream(args: argparse.Namespace, n: int, out: _Output, debug: bool) -> int:
     path: str | None = args.keys_file
     if path is None or path == "-":
-        if sys.stdin is None:  # started without a stdin (pythonw, a closed fd 0)
+        stdin = sys.stdin
+        if stdin is None:  # started without a stdin (pythonw, a closed fd 0)
             raise CliError("no stdin to read keys from: give --key or --keys-file")
-        return _stream_from(sys.stdin.buffer, args, n, out, debug)
+        buffer: IO[bytes] | None = getattr(stdin, "buffer", None)
+        source = _TextAsBytes(stdin) if buffer is None else buffer
+        return _stream_from(source, "cannot read stdin", args, n, out, debug)
+    cannot = f"--keys-file: cannot read {path!r}"
     try:
         stream = open(path, "rb")
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise CliError(f"--keys-file: cannot read {path!r}: {reason}") from None
+        raise CliError(f"{cannot}: {_reason(exc)}") from None
     with stream:
-        return _stream_from(stream, args, n, out, debug)
+        return _stream_from(stream, cannot, args, n, out, debug)
 
 
 def _stream_from(
-    stream: IO[bytes], args: argparse.Namespace, n: int, out: _Output, debug: bool
+    stream: _Readable,
+    cannot: str,
+    args: argparse.Namespace,
+    n: int,
+    out: _Output,
+    debug: bool,
 ) -> int:
-    chunks = _read_chunks(stream)
+    chunks = _read_chunks(_blocks(stream, cannot))
     if not args.use_async:
         return _stream_loop(chunks, n, args.int_key, out, jump_hash_many)
     # The same loop, each chunk hashed through the asyncio API on one event
@@ -475,7 +809,8 @@ def _restore_logging(saved: list[tuple[logging.Logger, logging.Handler, int, boo
 
 
 def _silence_stdout() -> None:
-    """After EPIPE: point stdout at devnull, so that the flush at exit is quiet too."""
+    """After a failed write (EPIPE, ENOSPC, ...): point stdout at devnull, so
+    that the flush at exit is quiet too."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         try:
@@ -490,10 +825,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """main(argv=None) -> int
 
     Run the ``rvh-stable`` command line on ``argv`` (``sys.argv[1:]`` when
-    None) and return its exit status: 0 on success, 1 for an invalid
-    argument, key or line (one line on stderr, naming the line of a stream),
-    or for output cut short by a closed pipe (quietly), 2 for a usage error,
-    130 on Ctrl-C.  ``--help`` lists the options, with examples.
+    None; strings as sys.argv holds them) and return its exit status: 0 on
+    success, 1 for an invalid argument, key or line, a line over
+    MAX_LINE_BYTES, or input or output that fails (one line on stderr, naming
+    the line of a stream), or for output cut short by a closed pipe
+    (quietly), 2 for a usage error, 130 on Ctrl-C.  ``--help`` lists the
+    options, with examples.  Keys come from ``sys.stdin``: its ``.buffer``,
+    or, for a text-only stream (io.StringIO), its text.
     """
     try:
         args = _build_parser().parse_args(argv)

@@ -7,12 +7,16 @@ with RVH_STABLE_NO_EXTENSIONS=1 for the pure one and =0 for the compiled one
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import sysconfig
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -46,6 +50,8 @@ ENTRY_POINTS = {
 }
 
 Arg = str | bytes
+
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def command() -> list[str]:
@@ -116,6 +122,33 @@ def core_message(func: Any, *args: Any) -> str:
     return str(info.value)
 
 
+def buckets_text(core: ModuleType, keys: Sequence[Any], n: int) -> bytes:
+    """What the command line writes for ``keys``: one bucket a line."""
+    return "".join(f"{b}\n" for b in core.jump_hash_many(list(keys), n)).encode()
+
+
+def main_in_process(core: ModuleType, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    """cli.main(args) in this process, computing with ``core``."""
+    monkeypatch.setattr(cli, "jump_hash", core.jump_hash)
+    monkeypatch.setattr(cli, "jump_hash_many", core.jump_hash_many)
+    return cli.main(list(args))
+
+
+class ByteStdin:
+    """A sys.stdin whose .buffer hands out the given pieces, one per read1().
+
+    None is a read that finds no data yet, as on a non-blocking stream; after
+    the pieces comes the end (b"").  There is no file descriptor.
+    """
+
+    def __init__(self, *pieces: bytes | None) -> None:
+        self.buffer = self
+        self.pieces = list(pieces)
+
+    def read1(self, size: int = -1, /) -> bytes | None:
+        return self.pieces.pop(0) if self.pieces else b""
+
+
 # --- single keys ----------------------------------------------------------------
 
 
@@ -158,6 +191,28 @@ def test_non_ascii_key(core: ModuleType, mode: list[str], key: str) -> None:
     done = rvh(core, "-k", key, "-b", "1000", *mode)
     assert (done.returncode, done.stderr) == (0, b"")
     assert done.stdout == f"{core.jump_hash(key, 1000)}\n".encode()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX: argv bytes decoded by the locale")
+@pytest.mark.parametrize("key", ["ключ", "café", "🔑"])
+def test_key_under_a_posix_locale(core: ModuleType, mode: list[str], key: str) -> None:
+    """Under LC_ALL=C (ASCII, and no UTF-8 mode) --key is the UTF-8 bytes typed, as stdin is.
+
+    Python decodes the non-ASCII bytes of argv as surrogate escapes there;
+    before issue 11 the core refused them.
+    """
+    env = child_env(core)
+    for name in ("LANG", "LANGUAGE", "LC_CTYPE"):
+        env.pop(name, None)
+    env.update(LC_ALL="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0")
+    from_stdin = rvh(core, "-b", "1000", *mode, stdin=key.encode() + b"\n", env=env)
+    from_argv = rvh(core, "-k", key, "-b", "1000", *mode, env=env)
+    expected = f"{core.jump_hash(key, 1000)}\n".encode()
+    assert (from_stdin.returncode, from_stdin.stdout, from_stdin.stderr) == (0, expected, b"")
+    assert (from_argv.returncode, from_argv.stdout, from_argv.stderr) == (0, expected, b"")
+    # The key written back is the bytes typed.
+    done = rvh(core, "-k", key, "-b", "1000", "--with-key", *mode, env=env)
+    assert done.stdout == key.encode() + b"\t" + expected
 
 
 def test_single_key_output_formats(core: ModuleType) -> None:
@@ -286,6 +341,115 @@ def test_stream_int_keys(core: ModuleType, mode: list[str]) -> None:
     done = rvh(core, "--int-key", "-b", "57", "--format", "json", *mode, stdin=data)
     rows = [json.loads(line) for line in done.stdout.decode().splitlines()]
     assert rows == [{"key": v, "bucket": b} for v, b in zip(values, expected, strict=True)]
+
+
+BOM = "\ufeff".encode()  # b"\xef\xbb\xbf"
+
+
+@pytest.mark.parametrize(
+    ("data", "flags", "keys"),
+    [
+        (BOM + b"tx42\ntx43\n", [], ["tx42", "tx43"]),
+        (BOM + b"tx42\r\n" + BOM + b"tx43\n", [], ["tx42", "\ufefftx43"]),  # only at the start
+        (BOM + BOM + b"tx42\n", [], ["\ufefftx42"]),  # one mark is dropped, not every one
+        (BOM, [], []),
+        (BOM + b"42\n0x2a\n", ["--int-key"], [42, 42]),
+    ],
+)
+def test_bom_at_the_start_is_skipped(
+    core: ModuleType, mode: list[str], data: bytes, flags: list[str], keys: list[Any]
+) -> None:
+    """A UTF-8 byte order mark (Windows tools write one) is not part of line 1."""
+    done = rvh(core, "-b", "1000", *flags, *mode, stdin=data)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout == buckets_text(core, keys, 1000)
+
+
+def test_bom_split_across_reads(
+    core: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    # A pipe may deliver the mark a byte at a time; a lone first byte is no mark.
+    monkeypatch.setattr(sys, "stdin", ByteStdin(b"\xef", b"\xbb", b"\xbftx", b"42\n"))
+    assert main_in_process(core, monkeypatch, "-b", "16") == 0
+    assert capsysbinary.readouterr() == (buckets_text(core, ["tx42"], 16), b"")
+    monkeypatch.setattr(sys, "stdin", ByteStdin(b"\xef\xbb", b"x\n"))
+    assert main_in_process(core, monkeypatch, "-b", "16") == 1
+    assert "line 1: key is not valid UTF-8" in capsysbinary.readouterr().err.decode()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="select() cannot wait on a pipe on Windows")
+def test_nonblocking_stdin_is_waited_for(core: ModuleType, mode: list[str]) -> None:
+    """An O_NONBLOCK stdin pipe that is empty for a moment has not ended.
+
+    Before issue 11 the empty read was taken as the end: two lines of four
+    were written, with exit status 0.
+    """
+    read_end, write_end = os.pipe()
+    # O_NONBLOCK belongs to the pipe's open file description: the child shares it.
+    os.set_blocking(read_end, False)
+    try:
+        child = subprocess.Popen(
+            [*command(), "-b", "10", *mode],
+            stdin=read_end,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=child_env(core),
+        )
+    finally:
+        os.close(read_end)
+    assert child.stdout is not None
+    with open(write_end, "wb", buffering=0) as feed:
+        feed.write(b"a\nb\n")
+        # Once both are hashed, the child reads on and finds the pipe empty.
+        first = child.stdout.readline() + child.stdout.readline()
+        time.sleep(0.5)
+        try:
+            feed.write(b"c\nd\n")
+        except BrokenPipeError:  # the child is gone: it took the pause for the end
+            pass
+    rest, errors = child.communicate(timeout=120)
+    assert (child.returncode, errors) == (0, b"")
+    assert first + rest == buckets_text(core, ["a", "b", "c", "d"], 10)
+
+
+def test_nonblocking_stdin_that_cannot_be_waited_for(
+    core: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    """No data yet, and no file descriptor to wait on: fail loudly, never end early."""
+    monkeypatch.setattr(sys, "stdin", ByteStdin(b"a\n", None, b"b\n"))
+    assert main_in_process(core, monkeypatch, "-b", "10") == 1
+    out, err = capsysbinary.readouterr()
+    assert out == buckets_text(core, ["a"], 10)
+    assert err.decode() == (
+        "rvh-stable: error: cannot read stdin: it is non-blocking and has no data yet, "
+        "and there is no file descriptor to wait on\n"
+    )
+
+
+@pytest.mark.parametrize("fmt", [[], ["--with-key"]])
+def test_text_only_stdin(
+    core: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    capsysbinary: pytest.CaptureFixture[bytes],
+    fmt: list[str],
+) -> None:
+    """main() embedded with a sys.stdin that has no .buffer reads its text."""
+    keys = ["tx42", "ключ", " a b ", "x" * 5000]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\ufeff" + "\n".join(keys) + "\n"))
+    assert main_in_process(core, monkeypatch, "-b", "1000", *fmt) == 0
+    buckets = core.jump_hash_many(keys, 1000)
+    shown = [f"{k}\t{b}" for k, b in zip(keys, buckets, strict=True)] if fmt else buckets
+    assert capsysbinary.readouterr() == ("".join(f"{x}\n" for x in shown).encode(), b"")
+    # Text that is not UTF-8 (a lone surrogate) gets the input's error, on its line.
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a\nb\udcff\n"))
+    assert main_in_process(core, monkeypatch, "-b", "1000") == 1
+    out, err = capsysbinary.readouterr()
+    assert out == buckets_text(core, ["a"], 1000)
+    assert err.decode().startswith("rvh-stable: error: line 2: key is not valid UTF-8")
 
 
 # --- flat memory ----------------------------------------------------------------------
@@ -419,6 +583,52 @@ def test_int_key_out_of_range(core: ModuleType, mode: list[str], value: str) -> 
     assert done.stdout == b""
 
 
+def range_rule(core: ModuleType, func: Any, *args: Any) -> str:
+    """The core's range error for ``func(*args)`` without its "got ..." part."""
+    return core_message(func, *args).rpartition(", got ")[0]
+
+
+@pytest.mark.parametrize("sign", ["", "+", "-"])
+def test_int_key_of_more_digits_than_int_converts(
+    core: ModuleType, mode: list[str], sign: str
+) -> None:
+    """A decimal of 5000 digits is an integer, out of range: the core's range error.
+
+    int() refuses more than 4300 decimal digits; before issue 11 such a key
+    was reported as not an integer.  The value is described by its number of
+    digits, as the core describes a large int by its number of bits.
+    """
+    value = sign + "7" * 5000
+    shown = ("-" if sign == "-" else "") + "<an int of 5000 decimal digits>"
+    rule = range_rule(core, core.jump_hash, 2**64, 7)
+    done = rvh(core, "--int-key", f"--key={value}", "-b", "7", *mode)
+    assert assert_error(done) == f"rvh-stable: error: --key: {rule}, got {shown}\n"
+    assert done.stdout == b""
+    done = rvh(core, "--int-key", "-b", "7", *mode, stdin=f"1\n{value}\n2\n".encode())
+    assert assert_error(done) == f"rvh-stable: error: line 2: {rule}, got {shown}\n"
+    assert done.stdout == buckets_text(core, [1], 7)
+
+
+def test_int_key_leading_zeros_do_not_count(core: ModuleType, mode: list[str]) -> None:
+    """Only significant digits count: 5000 zeros and 42 is 42."""
+    value = "0" * 5000 + "42"
+    done = rvh(core, "--int-key", f"--key={value}", "-b", "57", *mode)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"43\n", b"")
+    done = rvh(core, "--int-key", "-b", "57", *mode, stdin=f"-{value}\n{value}\n".encode())
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout == buckets_text(core, [-42, 42], 57)
+
+
+def test_buckets_of_more_digits_than_int_converts(core: ModuleType) -> None:
+    rule = range_rule(core, core.jump_hash, "tx42", 0)
+    done = rvh(core, "-k", "tx42", "-b", "9" * 5000)
+    assert assert_error(done) == (
+        f"rvh-stable: error: --buckets: {rule}, got <an int of 5000 decimal digits>\n"
+    )
+    done = rvh(core, "-k", "tx42", "-b", "0" * 5000 + "7")
+    assert (done.returncode, done.stdout) == (0, f"{core.jump_hash('tx42', 7)}\n".encode())
+
+
 @pytest.mark.parametrize(
     ("data", "flags", "good", "line", "words"),
     [
@@ -457,6 +667,150 @@ def test_missing_keys_file(core: ModuleType, tmp_path: Path) -> None:
     done = rvh(core, "-b", "10", "--keys-file", str(tmp_path / "nope.txt"))
     assert_error(done, "--keys-file", "nope.txt")
     assert done.stdout == b""
+
+
+# --- long lines -------------------------------------------------------------------------
+
+LIMIT = cli.MAX_LINE_BYTES
+TOO_LONG = f"longer than the limit of {LIMIT} bytes (1 MiB) for a line"
+
+
+def test_line_limit_is_documented(core: ModuleType) -> None:
+    assert LIMIT == 1 << 20
+    assert f"at most {LIMIT} bytes (1 MiB)" in text(rvh(core, "--help").stdout)
+    if README.exists():  # not when the tests run outside the source tree
+        assert f"({LIMIT} bytes)" in README.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("data", "good", "line"),
+    [
+        (b"a\n" + b"x" * (LIMIT + 1) + b"\nb\n", ["a"], 2),
+        (b"a\n" + b"x" * (LIMIT + 1), ["a"], 2),  # the last line, without a line ending
+        (b"a\n" + b"x" * LIMIT + b"\r\r\n", ["a"], 2),  # one "\r" is the line ending's
+        (b"y" * (3 * LIMIT), [], 1),  # given up on as soon as it is over the limit
+        # At the limit: accepted, whatever the line ending.
+        (b"x" * LIMIT + b"\n" + b"y" * LIMIT + b"\r\n" + b"z" * LIMIT, None, 0),
+    ],
+)
+def test_line_over_the_limit(
+    core: ModuleType,
+    mode: list[str],
+    tmp_path: Path,
+    data: bytes,
+    good: list[str] | None,
+    line: int,
+) -> None:
+    path = tmp_path / "keys.txt"
+    path.write_bytes(data)
+    done = rvh(core, "-b", "10", "--keys-file", str(path), *mode)
+    if good is None:
+        assert (done.returncode, done.stderr) == (0, b"")
+        assert done.stdout == buckets_text(core, ["x" * LIMIT, "y" * LIMIT, "z" * LIMIT], 10)
+        return
+    assert assert_error(done) == f"rvh-stable: error: line {line}: {TOO_LONG}\n"
+    assert done.stdout == buckets_text(core, good, 10)
+
+
+# Runs the command line in its argv (os.execv) after setting up what a
+# terminal would give it, without a preexec_fn (unsafe in a threaded parent):
+# SIGINT as Ctrl-C finds it, whatever the parent of pytest ignores, and at
+# most argv[1] bytes of address space ("0": no limit).  The limit keeps a
+# regression that gathers /dev/zero whole from eating the machine; it is not
+# set under AddressSanitizer, whose shadow memory reserves terabytes.
+LAUNCHER = """\
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+limit = int(sys.argv[1])
+if limit and "libasan" not in os.environ.get("LD_PRELOAD", ""):
+    import resource
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):  # not enforced everywhere (macOS)
+        pass
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+def launched(*args: str, memory: int = 0) -> list[str]:
+    """The command line for the child, started through LAUNCHER (POSIX)."""
+    return [sys.executable, "-c", LAUNCHER, str(memory), *command(), *args]
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_endless_line(core: ModuleType, mode: list[str]) -> None:
+    """--keys-file /dev/zero: no line ending ever, so the limit ends it."""
+    done = subprocess.run(
+        launched("-b", "10", "--keys-file", "/dev/zero", *mode, memory=1 << 30),
+        capture_output=True,
+        env=child_env(core),
+        timeout=120,
+        check=False,
+    )
+    assert assert_error(done) == f"rvh-stable: error: line 1: {TOO_LONG}\n"
+    assert done.stdout == b""
+
+
+# --- input and output that fail -----------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="Linux: /proc/self/mem")
+def test_keys_file_that_fails_to_read(core: ModuleType, mode: list[str]) -> None:
+    # Reading a process's own memory at address 0 fails with EIO.
+    done = rvh(core, "-b", "10", "--keys-file", "/proc/self/mem", *mode)
+    message = f"--keys-file: cannot read '/proc/self/mem': {os.strerror(errno.EIO)}"
+    assert assert_error(done) == f"rvh-stable: error: {message}\n"
+    assert done.stdout == b""
+
+
+def test_write_only_stdin(core: ModuleType, mode: list[str], tmp_path: Path) -> None:
+    with open(tmp_path / "out.txt", "wb") as stdin:  # opened for writing only: EBADF
+        done = subprocess.run(
+            [*command(), "-b", "10", *mode],
+            stdin=stdin,
+            capture_output=True,
+            env=child_env(core),
+            timeout=120,
+            check=False,
+        )
+    message = assert_error(done, "rvh-stable: error: cannot read stdin: ")
+    if os.name != "nt":
+        assert message == f"rvh-stable: error: cannot read stdin: {os.strerror(errno.EBADF)}\n"
+    assert done.stdout == b""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX shell: `>&-`")
+@pytest.mark.parametrize("source", ["key", "stream"])
+def test_closed_stdout(core: ModuleType, mode: list[str], source: str) -> None:
+    """`rvh-stable ... >&-`: Python starts with sys.stdout None."""
+    args = ["-k", "tx42"] if source == "key" else []
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", *command(), "-b", "10", *args, *mode],
+        input=b"a\nb\n",
+        stderr=subprocess.PIPE,
+        env=child_env(core),
+        timeout=120,
+        check=False,
+    )
+    assert assert_error(done) == "rvh-stable: error: cannot write to stdout: it is closed\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(("args", "lines"), [(["-k", "tx42"], 0), ([], 1), ([], 100_000)])
+def test_full_disk(core: ModuleType, mode: list[str], args: list[str], lines: int) -> None:
+    """`rvh-stable ... >/dev/full`: every write fails with ENOSPC."""
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [*command(), "-b", "10", *args, *mode],
+            input=lines_of([f"k{i}" for i in range(lines)]),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env=child_env(core),
+            timeout=120,
+            check=False,
+        )
+    message = f"cannot write to stdout: {os.strerror(errno.ENOSPC)}"
+    assert assert_error(done) == f"rvh-stable: error: {message}\n"
 
 
 @pytest.mark.parametrize(
@@ -541,6 +895,63 @@ def test_broken_pipe_ends_quietly(core: ModuleType, mode: list[str], tmp_path: P
     assert first == f"{core.jump_hash('key-0', 1000)}\n".encode()
     assert errors == b""
     assert child.returncode == 1
+
+
+# --- Ctrl-C ---------------------------------------------------------------------------------
+
+
+def pipe_fill(fd: int) -> int:
+    """How many bytes wait in the pipe ``fd`` reads from."""
+    import array
+    import fcntl
+    import termios
+
+    count = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, count)
+    return count[0]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX: SIGINT to a child, FIONREAD on a pipe")
+def test_ctrl_c_leaves_no_half_line(core: ModuleType, mode: list[str], tmp_path: Path) -> None:
+    """SIGINT while a chunk's lines are being written: the output ends with a whole line.
+
+    The reader does not read, so the child blocks in the write of its first
+    chunk with the pipe full (64 KiB, a multiple of 4096: never a boundary
+    of these 9-byte lines).  The signal cuts that write short; before issue
+    11 the KeyboardInterrupt left the output there, mid-line.  Now the chunk
+    is finished first, and the exit status is still 130.
+    """
+    keys = [f"{i % 10**6:06d}" for i in range(150_000)]  # "000123\t4\n": 9 bytes a line
+    path = tmp_path / "keys.txt"
+    path.write_bytes(lines_of(keys))
+    with open(path, "rb") as stdin:
+        child = subprocess.Popen(
+            launched("-b", "10", "--with-key", *mode),
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=child_env(core),
+        )
+    assert child.stdout is not None and child.stderr is not None
+    # Wait until the pipe is full: its fill stops growing.
+    deadline = time.monotonic() + 120
+    last, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        fill = pipe_fill(child.stdout.fileno())
+        if fill != last:
+            last, since = fill, time.monotonic()
+        elif fill and time.monotonic() - since > 0.3:
+            break
+        time.sleep(0.02)
+    child.send_signal(signal.SIGINT)
+    out = child.stdout.read()
+    errors = child.stderr.read()
+    assert (child.wait(timeout=120), errors) == (130, b"")
+    assert out.endswith(b"\n"), out[-30:]
+    lines = out.decode().splitlines()
+    assert 0 < len(lines) < len(keys)  # interrupted, after whole lines only
+    buckets = core.jump_hash_many(keys[: len(lines)], 10)
+    assert lines == [f"{k}\t{b}" for k, b in zip(keys, buckets, strict=False)]
 
 
 # --- entry points -------------------------------------------------------------------------
