@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from math import floor as _floor
 from typing import Any
 
-from . import _rules
+from . import _ieee, _rules
 
 __all__ = [
     "IMPLEMENTATION",
@@ -208,6 +208,29 @@ def jump_hash(key: int | str | bytes | bytearray | memoryview, num_buckets: int)
         k = (k * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
         j = _floor(2147483648.0 / ((k >> 33) + 1) * (b + 1))
     return b
+
+
+def _jump_hash_exact(key: int | str | bytes | bytearray | memoryview, num_buckets: int) -> int:
+    # jump_hash with the loop in integers (rvh_stable/_ieee.py): the same two
+    # IEEE roundings, emulated, for a build whose floats round twice.
+    if type(num_buckets) is not int or not 0 < num_buckets <= 2147483647:
+        num_buckets = _rules.check_buckets(num_buckets)
+    if type(key) is int and 0 <= key < 18446744073709551616:
+        k = key
+    else:
+        k = _key_to_u64(key)
+    return _ieee.jump_exact(k, num_buckets)
+
+
+_jump_hash_exact.__doc__ = jump_hash.__doc__
+
+# On a CPython whose floats are computed by the x87 unit (32-bit x86 without
+# SSE2), float / and * round twice, to 64 bits and then to 53, and rare keys
+# get another bucket than the paper's.  A probe at import finds out; there
+# jump_hash is the integer loop (about twice as slow), everywhere else the
+# float loop above, with no test on its path.
+if not _ieee.float_is_ieee_double():
+    jump_hash = _jump_hash_exact
 
 
 # --- batches ------------------------------------------------------------------

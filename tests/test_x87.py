@@ -6,6 +6,11 @@ same loop in x87 extended precision (long double): the first answer is the
 reference's, the second the one an x87 build would give.  Wheels for i686 and
 win32 must therefore be compiled with SSE2 arithmetic; setup.py adds
 -msse2 -mfpmath=sse there.
+
+They are keys for compiled code, which keeps the quotient in an 80-bit
+register.  A CPython on x87 stores every float result as a double (rounding
+each operation twice instead): it gets these keys right and others wrong;
+tests/test_ieee.py pins those and checks the pure core's integer loop.
 """
 
 from __future__ import annotations
