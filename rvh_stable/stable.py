@@ -212,7 +212,9 @@ def jump_hash(key: int | str | bytes | bytearray | memoryview, num_buckets: int)
 
 def _jump_hash_exact(key: int | str | bytes | bytearray | memoryview, num_buckets: int) -> int:
     # jump_hash with the loop in integers (rvh_stable/_ieee.py): the same two
-    # IEEE roundings, emulated, for a build whose floats round twice.
+    # IEEE roundings, emulated, for a build whose floats round twice.  The
+    # argument handling is jump_hash's, repeated rather than shared: a helper
+    # would cost the float loop a call on every key.
     if type(num_buckets) is not int or not 0 < num_buckets <= 2147483647:
         num_buckets = _rules.check_buckets(num_buckets)
     if type(key) is int and 0 <= key < 18446744073709551616:

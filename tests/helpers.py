@@ -9,6 +9,7 @@ runs as a script.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import sys
 import threading
@@ -125,3 +126,28 @@ def longest_stall(work: Callable[[], object]) -> tuple[float, float]:
         ticker.join()
     inside = [start] + [t for t in stamps if start <= t <= end] + [end]
     return end - start, max(b - a for a, b in itertools.pairwise(inside))
+
+
+async def loop_ticks(work: Coroutine[Any, Any, Any]) -> tuple[Any, float, float, int]:
+    """(``await work``'s result, seconds it took, the longest gap a coroutine
+    that sleeps 1 ms in a loop saw meanwhile, the ticks it made meanwhile)."""
+    ticks: list[float] = []
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            await asyncio.sleep(0.001)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0.02)
+    started = time.perf_counter()
+    try:
+        result = await work
+    finally:
+        ended = time.perf_counter()
+        stop.set()
+        await task
+    during = [started] + [t for t in ticks if started < t < ended] + [ended]
+    gap = max(b - a for a, b in itertools.pairwise(during))
+    return result, ended - started, gap, len(during) - 2

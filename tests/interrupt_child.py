@@ -8,7 +8,8 @@ CORE is a core module (rvh_stable._jump or rvh_stable.stable); KIND is
 batch, a timer thread sends SIGINT to this process.  Prints the seconds from
 the signal to the KeyboardInterrupt and the number of threads still alive
 then (1: every helper thread was joined), or "finished" if the batch ended
-first.  The batch has 2**31-1 buckets, or $BUCKETS.  Used by tests/test_interrupt.py and benchmarks/bench_aio_cli.py.
+first.  The batch has 2**31-1 buckets, or $BUCKETS.  Used by
+tests/test_interrupt.py and benchmarks/bench_aio_cli.py.
 """
 
 import importlib
