@@ -64,6 +64,10 @@ def command() -> list[str]:
     return [str(SCRIPT)]
 
 
+# A folder without the package in it, to run children from.
+NEUTRAL_CWD = Path(__file__).resolve().parent / "data"
+
+
 def child_env(core: ModuleType) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
     env["RVH_STABLE_NO_EXTENSIONS"] = "1" if core.IMPLEMENTATION == "python" else "0"
@@ -91,6 +95,9 @@ def rvh(
         env=env or child_env(core),
         timeout=120,
         check=False,
+        # Not the source tree: `python -m` would import the package from
+        # there, shadowing the installed build (which it is to test).
+        cwd=NEUTRAL_CWD,
     )
 
 
@@ -508,6 +515,7 @@ def peak_rss_kib(core: ModuleType, path: Path, *args: str, chunk_bytes: int = 0)
             env=child_env(core),
             timeout=120,
             check=False,
+            cwd=NEUTRAL_CWD,  # python -c imports from the current folder first
         )
     assert done.returncode == 0, done.stderr
     return int(done.stderr)
