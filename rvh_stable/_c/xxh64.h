@@ -41,12 +41,13 @@ static inline uint64_t rvh_xxh_merge(uint64_t acc, uint64_t v) {
     return acc * RVH_XXH_P1 + RVH_XXH_P4;
 }
 
-/* XXH64 (seed 0) of p[0..size). */
-static inline uint64_t rvh_xxh64(const uint8_t *p, size_t size) {
+/* XXH64 of p[0..size) with a 64-bit seed. */
+static inline uint64_t rvh_xxh64_seeded(const uint8_t *p, size_t size, uint64_t seed) {
     const uint8_t *end = p + size;
     uint64_t h;
     if (size >= 32) {
-        uint64_t v1 = RVH_XXH_P1 + RVH_XXH_P2, v2 = RVH_XXH_P2, v3 = 0, v4 = 0 - RVH_XXH_P1;
+        uint64_t v1 = seed + RVH_XXH_P1 + RVH_XXH_P2, v2 = seed + RVH_XXH_P2, v3 = seed,
+                 v4 = seed - RVH_XXH_P1;
         while (end - p >= 32) {
             v1 = rvh_xxh_round(v1, rvh_read64(p));
             v2 = rvh_xxh_round(v2, rvh_read64(p + 8));
@@ -60,7 +61,7 @@ static inline uint64_t rvh_xxh64(const uint8_t *p, size_t size) {
         h = rvh_xxh_merge(h, v3);
         h = rvh_xxh_merge(h, v4);
     } else {
-        h = RVH_XXH_P5;
+        h = seed + RVH_XXH_P5;
     }
     h += (uint64_t)size;
     while (end - p >= 8) {
@@ -84,6 +85,12 @@ static inline uint64_t rvh_xxh64(const uint8_t *p, size_t size) {
     h *= RVH_XXH_P3;
     h ^= h >> 32;
     return h;
+}
+
+/* XXH64 (seed 0) of p[0..size): the hash of str and bytes keys.  The seed
+ * is a constant here, so the compiler folds it away. */
+static inline uint64_t rvh_xxh64(const uint8_t *p, size_t size) {
+    return rvh_xxh64_seeded(p, size, 0);
 }
 
 #endif /* RVH_XXH64_H */

@@ -1,0 +1,115 @@
+/* Key hashers other services use: groundwork for issue 12 (hasher=).
+ *
+ * Each maps bytes to the unsigned 64-bit integer a peer library feeds its
+ * jump loop.  rvh_stable/_hashers.py is the readable specification of each;
+ * tests/test_hashers.py holds this C to it through tests/c/hashers_check.c.
+ * Not yet called by the extension.  No Python here: the header compiles
+ * alone as C99.
+ *
+ * - FNV-1 and FNV-1a, 64-bit (Go's hash/fnv New64, New64a);
+ * - CRC-32/ISO-HDLC (zlib.crc32, Go's crc32.ChecksumIEEE), zero-extended;
+ * - CRC-64/XZ (Go's crc64 with the ECMA table);
+ * - MurmurHash3 x64 128, its first 8 bytes little-endian, with Guava's seed
+ *   rule (an int widened with its sign), as Guava's
+ *   murmur3_128(seed).hashBytes(b).padToLong().
+ */
+#ifndef RVH_HASHERS_H
+#define RVH_HASHERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xxh64.h" /* rvh_read64, rvh_rotl64 */
+
+#define RVH_FNV_OFFSET 0xCBF29CE484222325ULL
+#define RVH_FNV_PRIME 0x100000001B3ULL
+
+static inline uint64_t rvh_fnv1_64(const uint8_t *p, size_t size) {
+    uint64_t h = RVH_FNV_OFFSET;
+    size_t i;
+    for (i = 0; i < size; i++) h = (h * RVH_FNV_PRIME) ^ p[i];
+    return h;
+}
+
+static inline uint64_t rvh_fnv1a_64(const uint8_t *p, size_t size) {
+    uint64_t h = RVH_FNV_OFFSET;
+    size_t i;
+    for (i = 0; i < size; i++) h = (h ^ p[i]) * RVH_FNV_PRIME;
+    return h;
+}
+
+/* A reflected CRC's byte-at-a-time table for polynomial poly, filled on
+ * first use (*ready tells): 256 entries of 8 steps each, a few
+ * microseconds.  Whoever wires these in must make that first use happen
+ * before threads can race on it (at import, say). */
+static inline void rvh_crc_table(uint64_t *table, uint64_t poly, int *ready) {
+    int byte, bit;
+    if (*ready) return;
+    for (byte = 0; byte < 256; byte++) {
+        uint64_t crc = (uint64_t)byte;
+        for (bit = 0; bit < 8; bit++) crc = (crc >> 1) ^ ((crc & 1) ? poly : 0);
+        table[byte] = crc;
+    }
+    *ready = 1;
+}
+
+static inline uint64_t rvh_crc32(const uint8_t *p, size_t size) {
+    static uint64_t table[256];
+    static int ready = 0;
+    uint64_t crc = 0xFFFFFFFFULL;
+    size_t i;
+    rvh_crc_table(table, 0xEDB88320ULL, &ready); /* IEEE 802.3, reflected */
+    for (i = 0; i < size; i++) crc = (crc >> 8) ^ table[(crc ^ p[i]) & 0xFF];
+    return crc ^ 0xFFFFFFFFULL;
+}
+
+static inline uint64_t rvh_crc64_xz(const uint8_t *p, size_t size) {
+    static uint64_t table[256];
+    static int ready = 0;
+    uint64_t crc = ~0ULL;
+    size_t i;
+    rvh_crc_table(table, 0xC96C5795D7870F42ULL, &ready); /* ECMA-182, reflected */
+    for (i = 0; i < size; i++) crc = (crc >> 8) ^ table[(crc ^ p[i]) & 0xFF];
+    return ~crc;
+}
+
+#define RVH_MM_C1 0x87C37B91114253D5ULL
+#define RVH_MM_C2 0x4CF5AD432745937FULL
+
+static inline uint64_t rvh_murmur3_fmix(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xFF51AFD7ED558CCDULL;
+    k ^= k >> 33;
+    k *= 0xC4CEB9FE1A85EC53ULL;
+    return k ^ (k >> 33);
+}
+
+/* The first 64 bits of MurmurHash3 x64 128 of p[0..size); seed is a Java
+ * int, widened with its sign as Guava does. */
+static inline uint64_t rvh_murmur3_128(const uint8_t *p, size_t size, int32_t seed) {
+    uint64_t h1 = (uint64_t)(int64_t)seed, h2 = h1, k1 = 0, k2 = 0;
+    size_t blocks = size / 16, i, tail = size % 16;
+    const uint8_t *rest = p + blocks * 16;
+    for (i = 0; i < blocks; i++) {
+        k1 = rvh_read64(p + 16 * i);
+        k2 = rvh_read64(p + 16 * i + 8);
+        h1 ^= rvh_rotl64(k1 * RVH_MM_C1, 31) * RVH_MM_C2;
+        h1 = (rvh_rotl64(h1, 27) + h2) * 5 + 0x52DCE729;
+        h2 ^= rvh_rotl64(k2 * RVH_MM_C2, 33) * RVH_MM_C1;
+        h2 = (rvh_rotl64(h2, 31) + h1) * 5 + 0x38495AB5;
+    }
+    k1 = k2 = 0;
+    for (i = tail; i > 8; i--) k2 = (k2 << 8) | rest[i - 1];
+    for (i = tail < 8 ? tail : 8; i > 0; i--) k1 = (k1 << 8) | rest[i - 1];
+    if (tail > 8) h2 ^= rvh_rotl64(k2 * RVH_MM_C2, 33) * RVH_MM_C1;
+    if (tail > 0) h1 ^= rvh_rotl64(k1 * RVH_MM_C1, 31) * RVH_MM_C2;
+    h1 ^= (uint64_t)size;
+    h2 ^= (uint64_t)size;
+    h1 += h2;
+    h2 += h1;
+    h1 = rvh_murmur3_fmix(h1);
+    h2 = rvh_murmur3_fmix(h2);
+    return h1 + h2;
+}
+
+#endif /* RVH_HASHERS_H */
