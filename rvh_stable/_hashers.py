@@ -6,6 +6,8 @@ wired into ``jump_hash``; ``rvh_stable/_c/hashers.h`` is their C twin, and
 tests/test_hashers.py holds the two to each other and to recorded vectors.
 Tables, not bit loops: the CRCs are table-driven, as in their specifications.
 
+- ``xxh64``: XXH64 (Yann Collet's published algorithm) with a 64-bit seed;
+  seed 0 is the hash of every str and bytes key by default.
 - ``fnv1_64``, ``fnv1a_64``: FNV-1 and FNV-1a, 64-bit (Go's hash/fnv New64
   and New64a).
 - ``crc32``: CRC-32/ISO-HDLC, as ``zlib.crc32`` and Go's crc32.ChecksumIEEE,
@@ -23,9 +25,74 @@ from __future__ import annotations
 
 import struct
 
-__all__ = ["crc32", "crc64_xz", "fnv1_64", "fnv1a_64", "murmur3_128"]
+__all__ = ["crc32", "crc64_xz", "fnv1_64", "fnv1a_64", "murmur3_128", "xxh64"]
 
 _MASK64 = 0xFFFFFFFFFFFFFFFF
+
+# --- XXH64 ----------------------------------------------------------------------
+
+_P1 = 0x9E3779B185EBCA87
+_P2 = 0xC2B2AE3D27D4EB4F
+_P3 = 0x165667B19E3779F9
+_P4 = 0x85EBCA77C2B2AE63
+_P5 = 0x27D4EB2F165667C5
+_unpack_stripe = struct.Struct("<4Q").unpack_from
+_unpack_u64 = struct.Struct("<Q").unpack_from
+_unpack_u32 = struct.Struct("<I").unpack_from
+
+
+def _round(acc: int, lane: int) -> int:
+    acc = (acc + lane * _P2) & _MASK64
+    acc = ((acc << 31) | (acc >> 33)) & _MASK64
+    return (acc * _P1) & _MASK64
+
+
+def xxh64(data: bytes, seed: int = 0) -> int:
+    """XXH64 of ``data`` with ``seed`` in [0, 2**64), unsigned 64-bit."""
+    size = len(data)
+    pos = 0
+    if size >= 32:
+        v1 = (seed + _P1 + _P2) & _MASK64
+        v2 = (seed + _P2) & _MASK64
+        v3 = seed
+        v4 = (seed - _P1) & _MASK64
+        while pos <= size - 32:
+            a, b, c, d = _unpack_stripe(data, pos)
+            v1 = _round(v1, a)
+            v2 = _round(v2, b)
+            v3 = _round(v3, c)
+            v4 = _round(v4, d)
+            pos += 32
+        h = (
+            ((v1 << 1) | (v1 >> 63))
+            + ((v2 << 7) | (v2 >> 57))
+            + ((v3 << 12) | (v3 >> 52))
+            + ((v4 << 18) | (v4 >> 46))
+        ) & _MASK64
+        for v in (v1, v2, v3, v4):
+            h = ((h ^ _round(0, v)) * _P1 + _P4) & _MASK64
+    else:
+        h = (seed + _P5) & _MASK64
+    h = (h + size) & _MASK64
+    while pos + 8 <= size:
+        h ^= _round(0, _unpack_u64(data, pos)[0])
+        h = ((((h << 27) | (h >> 37)) & _MASK64) * _P1 + _P4) & _MASK64
+        pos += 8
+    if pos + 4 <= size:
+        h ^= (_unpack_u32(data, pos)[0] * _P1) & _MASK64
+        h = ((((h << 23) | (h >> 41)) & _MASK64) * _P2 + _P3) & _MASK64
+        pos += 4
+    while pos < size:
+        h ^= (data[pos] * _P5) & _MASK64
+        h = ((((h << 11) | (h >> 53)) & _MASK64) * _P1) & _MASK64
+        pos += 1
+    h ^= h >> 33
+    h = (h * _P2) & _MASK64
+    h ^= h >> 29
+    h = (h * _P3) & _MASK64
+    h ^= h >> 32
+    return h
+
 
 # --- FNV (Fowler, Noll, Vo), 64-bit ----------------------------------------------
 

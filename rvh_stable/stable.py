@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from math import floor as _floor
 from typing import Any
 
-from . import _ieee, _rules
+from . import _hashers, _ieee, _rules
 
 __all__ = [
     "IMPLEMENTATION",
@@ -48,22 +48,7 @@ _MASK64 = 0xFFFFFFFFFFFFFFFF
 _KEY_MIN = _rules.KEY_MIN
 _KEY_LIMIT = _rules.KEY_LIMIT
 
-# --- XXH64 (Yann Collet's published algorithm), seed 0 -----------------------
-
-_P1 = 0x9E3779B185EBCA87
-_P2 = 0xC2B2AE3D27D4EB4F
-_P3 = 0x165667B19E3779F9
-_P4 = 0x85EBCA77C2B2AE63
-_P5 = 0x27D4EB2F165667C5
-_unpack_stripe = struct.Struct("<4Q").unpack_from
-_unpack_u64 = struct.Struct("<Q").unpack_from
-_unpack_u32 = struct.Struct("<I").unpack_from
-
-
-def _round(acc: int, lane: int) -> int:
-    acc = (acc + lane * _P2) & _MASK64
-    acc = ((acc << 31) | (acc >> 33)) & _MASK64
-    return (acc * _P1) & _MASK64
+# --- XXH64 ------------------------------------------------------------------
 
 
 def xxh64(data: bytes) -> int:
@@ -77,50 +62,10 @@ def xxh64(data: bytes) -> int:
             data = memoryview(data).tobytes()
         except TypeError:
             _rules.raise_data_type(data)
-    size = len(data)
-    pos = 0
-    if size >= 32:
-        v1 = (_P1 + _P2) & _MASK64
-        v2 = _P2
-        v3 = 0
-        v4 = (-_P1) & _MASK64
-        while pos <= size - 32:
-            a, b, c, d = _unpack_stripe(data, pos)
-            v1 = _round(v1, a)
-            v2 = _round(v2, b)
-            v3 = _round(v3, c)
-            v4 = _round(v4, d)
-            pos += 32
-        h = (
-            ((v1 << 1) | (v1 >> 63))
-            + ((v2 << 7) | (v2 >> 57))
-            + ((v3 << 12) | (v3 >> 52))
-            + ((v4 << 18) | (v4 >> 46))
-        ) & _MASK64
-        for v in (v1, v2, v3, v4):
-            h = ((h ^ _round(0, v)) * _P1 + _P4) & _MASK64
-    else:
-        h = _P5
-    h = (h + size) & _MASK64
-    while pos + 8 <= size:
-        h ^= _round(0, _unpack_u64(data, pos)[0])
-        h = ((((h << 27) | (h >> 37)) & _MASK64) * _P1 + _P4) & _MASK64
-        pos += 8
-    if pos + 4 <= size:
-        h ^= (_unpack_u32(data, pos)[0] * _P1) & _MASK64
-        h = ((((h << 23) | (h >> 41)) & _MASK64) * _P2 + _P3) & _MASK64
-        pos += 4
-    while pos < size:
-        h ^= (data[pos] * _P5) & _MASK64
-        h = ((((h << 11) | (h >> 53)) & _MASK64) * _P1) & _MASK64
-        pos += 1
-    h ^= h >> 33
-    h = (h * _P2) & _MASK64
-    h ^= h >> 29
-    h = (h * _P3) & _MASK64
-    h ^= h >> 32
-    return h
+    return _xxh64(data)
 
+
+_xxh64 = _hashers.xxh64
 
 # --- key -> uint64 ------------------------------------------------------------
 
@@ -128,7 +73,7 @@ def xxh64(data: bytes) -> int:
 def _bytes_key(data: bytes, key: object, index: int) -> int:
     if not data:
         _rules.raise_key_empty(key, index)
-    return xxh64(data)
+    return _xxh64(data)
 
 
 def _key_to_u64(key: object, index: int = -1) -> int:

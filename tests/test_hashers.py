@@ -51,6 +51,12 @@ def test_published_check_values() -> None:
     assert _hashers.fnv1_64(b"foobar") == 0x340D8765A4DDA9C2
 
 
+def test_pure_xxh64_is_the_xxhash_packages() -> None:
+    for seed in (0, 1, 2**63, 2**64 - 1, 0x9E3779B97F4A7C15):
+        for data in samples(seed % 97):
+            assert _hashers.xxh64(data, seed) == xxhash.xxh64_intdigest(data, seed)
+
+
 def test_pure_crc32_is_zlibs() -> None:
     for data in samples(1):
         assert _hashers.crc32(data) == zlib.crc32(data)
