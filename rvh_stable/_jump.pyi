@@ -9,11 +9,21 @@ KERNEL: Final[str]
 KERNELS: Final[tuple[str, ...]]
 
 def xxh64(data: bytes | bytearray | memoryview) -> int: ...
-def hash_key(key: int | str | bytes | bytearray | memoryview) -> int: ...
-def jump_hash(key: int | str | bytes | bytearray | memoryview, num_buckets: int) -> int: ...
+def hash_key(
+    key: int | str | bytes | bytearray | memoryview, *, hasher: str = ..., seed: int | None = ...
+) -> int: ...
+def jump_hash(
+    key: int | str | bytes | bytearray | memoryview,
+    num_buckets: int,
+    *,
+    hasher: str = ...,
+    seed: int | None = ...,
+) -> int: ...
 def jump_hash_many(
     keys: Iterable[int | str | bytes | bytearray | memoryview] | Any,
     num_buckets: int,
     *,
     threads: int | None = 1,
+    hasher: str = ...,
+    seed: int | None = ...,
 ) -> Any: ...

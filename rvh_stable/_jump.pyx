@@ -62,6 +62,15 @@ cdef extern from "_c/jump.h":
 cdef extern from "_c/xxh64.h":
     uint64_t _xxh64 "rvh_xxh64"(const uint8_t* p, size_t size) noexcept nogil
 
+cdef extern from "_c/hashers.h":
+    ctypedef uint64_t (*_hash_fn "rvh_hash_fn")(const uint8_t* p, size_t size,
+                                               uint64_t seed) noexcept nogil
+    ctypedef struct _hasher "rvh_hasher":
+        const char* name
+        _hash_fn hash
+    const _hasher* _hasher_table "rvh_hasher_table"(int* count) noexcept
+    void _hashers_init "rvh_hashers_init"() noexcept
+
 cdef extern from "_c/kernels.h":
     ctypedef void (*_batch_fn "rvh_batch_fn")(const uint64_t* keys, Py_ssize_t count, int32_t n,
                                              int64_t* out) noexcept nogil
@@ -143,6 +152,56 @@ cdef inline void _jump_keys(const uint64_t* keys, Py_ssize_t count, int32_t n,
     _run_kernel(keys, count, n, out)
 
 
+# --- key hashers (hasher=, seed=) ----------------------------------------------
+
+cdef struct _KeyHash:
+    _hash_fn fn  # NULL: the default, XXH64 with seed 0, inlined
+    uint64_t seed
+
+# The C function of each name in _rules.HASHERS, looked up by name in the C
+# table: the names are _rules' alone, and a name without C fails the import.
+cdef _hash_fn _hash_fns[16]
+
+
+cdef int _load_hashers() except -1:
+    cdef int count, i, k
+    cdef const _hasher* table = _hasher_table(&count)
+    by_name = {table[i].name.decode("ascii"): i for i in range(count)}
+    if len(_rules.HASHERS) > 16:
+        raise ImportError("rvh_stable: more hashers than the table of _jump.pyx holds")
+    for k, name in enumerate(_rules.HASHERS):
+        if name not in by_name:
+            raise ImportError(f"rvh_stable: the compiled core has no {name!r} hasher")
+        _hash_fns[k] = table[<int>by_name[name]].hash
+    _hashers_init()
+    return 0
+
+
+_load_hashers()
+cdef str _DEFAULT_HASHER = _rules.DEFAULT_HASHER
+cdef _KeyHash _DEFAULT_HASH  # zeroed: fn NULL, seed 0
+
+
+cdef int _key_hash(object hasher, object seed, _KeyHash* out) except -1:
+    """``hasher=`` and ``seed=`` checked (by _rules) and turned into a _KeyHash."""
+    if hasher is _DEFAULT_HASHER and seed is None:
+        out[0] = _DEFAULT_HASH
+        return 0
+    name, value = _rules.resolve_hasher(hasher, seed)
+    if name == _DEFAULT_HASHER and value == 0:
+        out[0] = _DEFAULT_HASH
+    else:
+        out.fn = _hash_fns[_rules.HASHERS.index(name)]
+        out.seed = value & 0xFFFFFFFFFFFFFFFF  # a negative murmur3 seed: its two's complement
+    return 0
+
+
+cdef inline uint64_t _hash_bytes(const _KeyHash* hk, const uint8_t* p, size_t size) noexcept nogil:
+    if hk.fn == NULL:
+        return _xxh64(p, size)
+    return hk.fn(p, size, hk.seed)
+
+
 # --- XXH64 --------------------------------------------------------------------
 
 def xxh64(data):
@@ -181,7 +240,8 @@ cdef inline int _exact_int_u64(object key, Py_ssize_t index, uint64_t* out) exce
     return 0
 
 
-cdef int _bytes_like_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
+cdef int _bytes_like_u64(object key, Py_ssize_t index, uint64_t* out,
+                        const _KeyHash* hk) except -1:
     cdef Py_buffer view
     data = key
     if isinstance(key, memoryview) and not key.c_contiguous:
@@ -190,19 +250,19 @@ cdef int _bytes_like_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
     try:
         if view.len == 0:
             _rules.raise_key_empty(key, index)
-        out[0] = _xxh64(<const uint8_t*>view.buf, <size_t>view.len)
+        out[0] = _hash_bytes(hk, <const uint8_t*>view.buf, <size_t>view.len)
     finally:
         PyBuffer_Release(&view)
     return 0
 
 
-cdef int _str_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
+cdef int _str_u64(object key, Py_ssize_t index, uint64_t* out, const _KeyHash* hk) except -1:
     cdef bytes data
     cdef const uint8_t* text
     cdef Py_ssize_t size
     if _ascii_key(<PyObject*>key, &text, &size):
         # ASCII text is its own UTF-8: hash the string's storage in place.
-        out[0] = _xxh64(text, <size_t>size)
+        out[0] = _hash_bytes(hk, text, <size_t>size)
         return 0
     if PyUnicode_GET_LENGTH(key) == 0:
         _rules.raise_key_empty(key, index)
@@ -212,23 +272,25 @@ cdef int _str_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
         data = PyUnicode_AsUTF8String(key)
     except UnicodeEncodeError as exc:
         _rules.raise_key_encoding(exc, index, key)
-    out[0] = _xxh64(<const uint8_t*>PyBytes_AS_STRING(data), <size_t>PyBytes_GET_SIZE(data))
+    out[0] = _hash_bytes(hk, <const uint8_t*>PyBytes_AS_STRING(data), <size_t>PyBytes_GET_SIZE(data))
     return 0
 
 
-cdef int _key_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
-    """Store the uint64 for ``key`` in ``out``; ``index`` >= 0 names a batch element."""
+cdef int _key_u64(object key, Py_ssize_t index, uint64_t* out, const _KeyHash* hk) except -1:
+    """Store the uint64 for ``key`` in ``out``; ``index`` >= 0 names a batch
+    element.  ``hk`` hashes str and bytes keys; an int is its own pattern."""
     if PyLong_CheckExact(key):
         return _exact_int_u64(key, index, out)
     if PyUnicode_Check(key):
-        return _str_u64(key, index, out)
+        return _str_u64(key, index, out, hk)
     if PyBytes_CheckExact(key):
         if PyBytes_GET_SIZE(key) == 0:
             _rules.raise_key_empty(key, index)
-        out[0] = _xxh64(<const uint8_t*>PyBytes_AS_STRING(key), <size_t>PyBytes_GET_SIZE(key))
+        out[0] = _hash_bytes(hk, <const uint8_t*>PyBytes_AS_STRING(key),
+                             <size_t>PyBytes_GET_SIZE(key))
         return 0
     if isinstance(key, (bytes, bytearray, memoryview)):
-        return _bytes_like_u64(key, index, out)
+        return _bytes_like_u64(key, index, out, hk)
     if not PyIndex_Check(key) or _rules.is_bool(key):
         _rules.raise_key_type(key, index)
     try:
@@ -242,15 +304,17 @@ cdef int _key_u64(object key, Py_ssize_t index, uint64_t* out) except -1:
     return 0
 
 
-def hash_key(key):
-    """hash_key(key) -> int
+def hash_key(key, *, hasher="xxh64", seed=None):
+    """hash_key(key, *, hasher="xxh64", seed=None) -> int
 
     The unsigned 64-bit integer, in ``[0, 2**64)``, that the jump loop is fed
-    for ``key``: an int modulo 2**64, or XXH64 (seed 0) of a string's UTF-8
-    bytes or of a bytes-like key.
+    for ``key``: an int modulo 2**64, or the hash (by default XXH64, seed 0)
+    of a string's UTF-8 bytes or of a bytes-like key.
     """
     cdef uint64_t k
-    _key_u64(key, -1, &k)
+    cdef _KeyHash hk
+    _key_hash(hasher, seed, &hk)
+    _key_u64(key, -1, &k, &hk)
     return k
 
 
@@ -283,17 +347,20 @@ def _fast_entry(general):
 
 
 @_fast_entry
-def jump_hash(key, num_buckets):
-    """jump_hash(key, num_buckets) -> int
+def jump_hash(key, num_buckets, *, hasher="xxh64", seed=None):
+    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None) -> int
 
     The bucket of ``key``, in ``[0, num_buckets)``, by Lamping and Veach's
     Jump Consistent Hash.  ``num_buckets`` is an int in ``[1, 2**31-1]``.
+    ``hasher`` and ``seed`` choose how a str or bytes key becomes an integer.
     """
     # The general path: keywords, every key type, and every error; the
     # common calls never get here (see _fast_entry).
     cdef uint64_t k
+    cdef _KeyHash hk
     cdef int32_t n = _buckets(num_buckets)
-    _key_u64(key, -1, &k)
+    _key_hash(hasher, seed, &hk)
+    _key_u64(key, -1, &k, &hk)
     return _bucket(_jump(k, n), n)
 
 
@@ -590,7 +657,7 @@ cdef int _extend_buckets(list out, const int64_t* buckets, Py_ssize_t m, int32_t
     return 0
 
 
-cdef list _iter_batch(object keys, int32_t n):
+cdef list _iter_batch(object keys, int32_t n, const _KeyHash* hk):
     # Keys are turned into uint64 a block at a time, then the block goes
     # through the same batch kernels as arrays.
     # The buffers are on the heap: a key's __index__ or the iterable may call
@@ -612,7 +679,7 @@ cdef list _iter_batch(object keys, int32_t n):
             if PyLong_CheckExact(key):
                 _exact_int_u64(key, i, &block[m])
             else:
-                _key_u64(key, i, &block[m])
+                _key_u64(key, i, &block[m], hk)
             m += 1
             i += 1
             if m == BLOCK:
@@ -628,17 +695,19 @@ cdef list _iter_batch(object keys, int32_t n):
     return result
 
 
-def jump_hash_many(keys, num_buckets, *, threads=1):
-    """jump_hash_many(keys, num_buckets, *, threads=1) -> list[int] | numpy.ndarray
+def jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None):
+    """jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None) -> list | ndarray
 
-    ``[jump_hash(k, num_buckets) for k in keys]``, for an iterable of keys or
-    an array of integers.  A NumPy array gives an int64 NumPy array of the
+    ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed) for k in keys]``,
+    for an iterable of keys or an array of integers.  A NumPy array gives an int64 NumPy array of the
     same shape.  Integer arrays are hashed without the GIL; ``threads`` > 1
     splits large ones across that many threads, ``threads=None`` across every
     CPU this process may use.
     """
     cdef int32_t n = _buckets(num_buckets)
     cdef Py_ssize_t nthreads = _rules.resolve_threads(threads)
+    cdef _KeyHash hk
+    _key_hash(hasher, seed, &hk)
     _rules.check_keys(keys)
     numpy = sys.modules.get("numpy")
     cdef bint is_ndarray = numpy is not None and isinstance(keys, numpy.ndarray)
@@ -647,7 +716,7 @@ def jump_hash_many(keys, num_buckets, *, threads=1):
         if result is not None:
             return result
     if not is_ndarray:
-        return _iter_batch(keys, n)
+        return _iter_batch(keys, n, &hk)
     if keys.ndim == 0:
         _rules.raise_keys_ndim(0)
-    return numpy.array(_iter_batch(keys.ravel(), n), dtype=numpy.int64).reshape(keys.shape)
+    return numpy.array(_iter_batch(keys.ravel(), n, &hk), dtype=numpy.int64).reshape(keys.shape)

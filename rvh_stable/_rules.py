@@ -50,6 +50,49 @@ _REJECTED_FORMATS = {
 }
 
 
+#: The key hashers ``hasher=`` names, each with the seeds it takes, as
+#: ``[low, high)``, or None for a hasher without a seed.  The first is the
+#: default: XXH64 with seed 0.  Integer keys never go through a hasher.
+HASHER_SEEDS: dict[str, tuple[int, int] | None] = {
+    "xxh64": (0, 2**64),
+    "murmur3_128": (-(2**31), 2**31),  # a Java int, as Guava's murmur3_128(int seed)
+    "fnv1a_64": None,
+    "fnv1_64": None,
+    "crc64_xz": None,
+    "crc32": None,
+}
+HASHERS = tuple(HASHER_SEEDS)
+DEFAULT_HASHER = HASHERS[0]
+
+_SEED_TEXT = {0: "0", 2**64: "2**64", -(2**31): "-2**31", 2**31: "2**31"}
+
+
+def resolve_hasher(hasher: object, seed: object) -> tuple[str, int]:
+    """``(hasher, seed)`` checked: the hasher's name and the seed as an int
+    (0 where none was given).  Raises TypeError or ValueError naming the
+    argument and what it may be."""
+    names = ", ".join(repr(name) for name in HASHERS)
+    if not isinstance(hasher, str):
+        raise TypeError(f"hasher must be a str, one of {names}, got {type(hasher).__name__}")
+    if hasher not in HASHER_SEEDS:
+        raise ValueError(f"hasher must be one of {names}, got {hasher!r}")
+    bounds = HASHER_SEEDS[hasher]
+    if seed is None:
+        return hasher, 0
+    if bounds is None:
+        raise ValueError(f"seed: the {hasher} hasher takes no seed, got seed={seed!r}")
+    value = as_int(seed)
+    if value is None:
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    low, high = bounds
+    if not low <= value < high:
+        raise ValueError(
+            f"seed must be an int in [{_SEED_TEXT[low]}, {_SEED_TEXT[high]}) for the {hasher} "
+            f"hasher, got {_show_int(value)}"
+        )
+    return hasher, value
+
+
 def _prefix(index: int) -> str:
     return "" if index < 0 else f"keys[{index}]: "
 

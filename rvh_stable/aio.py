@@ -36,6 +36,7 @@ from concurrent.futures import Executor
 from typing import Any, Final, Protocol, TypeAlias, cast
 
 from ._core import core as _picked_core
+from ._rules import DEFAULT_HASHER as _DEFAULT_HASHER
 
 __all__ = ["INLINE_BATCH_MAX", "async_jump_hash", "async_jump_hash_many", "jump_hash_async"]
 
@@ -48,9 +49,19 @@ class _Core(Protocol):
     @property
     def IMPLEMENTATION(self) -> str: ...
 
-    def jump_hash(self, key: Key, num_buckets: int) -> int: ...
+    def jump_hash(
+        self, key: Key, num_buckets: int, *, hasher: str = ..., seed: int | None = None
+    ) -> int: ...
 
-    def jump_hash_many(self, keys: Any, num_buckets: int, *, threads: int | None = 1) -> Any: ...
+    def jump_hash_many(
+        self,
+        keys: Any,
+        num_buckets: int,
+        *,
+        threads: int | None = 1,
+        hasher: str = ...,
+        seed: int | None = None,
+    ) -> Any: ...
 
 
 #: The core module ``rvh_stable._core`` picked at import time.  Every call
@@ -83,10 +94,26 @@ def _batch_size(keys: object) -> int | None:
         return None
 
 
-async def async_jump_hash(key: Key, num_buckets: int, *, executor: Executor | None = None) -> int:
-    """async_jump_hash(key, num_buckets, *, executor=None) -> int
+def _hash_options(hasher: str, seed: int | None) -> dict[str, Any]:
+    """The keyword arguments to pass on: none for the defaults, so that the
+    compiled core's fast entry takes the call."""
+    if hasher is _DEFAULT_HASHER and seed is None:
+        return {}
+    return {"hasher": hasher, "seed": seed}
 
-    ``await``-able ``jump_hash(key, num_buckets)``: the bucket of ``key``, in
+
+async def async_jump_hash(
+    key: Key,
+    num_buckets: int,
+    *,
+    executor: Executor | None = None,
+    hasher: str = "xxh64",
+    seed: int | None = None,
+) -> int:
+    """async_jump_hash(key, num_buckets, *, executor=None, hasher="xxh64", seed=None) -> int
+
+    ``await``-able ``jump_hash(key, num_buckets, hasher=hasher, seed=seed)``:
+    the bucket of ``key``, in
     ``[0, num_buckets)``, with the same result and the same exceptions, raised
     from the ``await``.  ``jump_hash_async`` is the same function.
 
@@ -98,11 +125,13 @@ async def async_jump_hash(key: Key, num_buckets: int, *, executor: Executor | No
     ``concurrent.futures.Executor``) forces ``loop.run_in_executor(executor,
     ...)``, for callers who want the work off the loop's thread anyway.
     """
+    options = _hash_options(hasher, seed)
     if executor is None:
-        return _core.jump_hash(key, num_buckets)
+        return _core.jump_hash(key, num_buckets, **options)
     _check_executor(executor)
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(executor, _core.jump_hash, key, num_buckets)
+    work = functools.partial(_core.jump_hash, key, num_buckets, **options)
+    return await loop.run_in_executor(executor, work)
 
 
 #: Alias of :func:`async_jump_hash`, for callers who name the sync call first.
@@ -115,10 +144,13 @@ async def async_jump_hash_many(
     *,
     executor: Executor | None = None,
     threads: int | None = 1,
+    hasher: str = "xxh64",
+    seed: int | None = None,
 ) -> Any:
-    """async_jump_hash_many(keys, num_buckets, *, executor=None, threads=1) -> list[int] | ndarray
+    """async_jump_hash_many(keys, num_buckets, *, executor=None, threads=1, hasher=..., seed=None)
 
-    ``await``-able ``jump_hash_many(keys, num_buckets, threads=threads)``: the
+    ``await``-able ``jump_hash_many(keys, num_buckets, threads=threads,
+    hasher=hasher, seed=seed)`` -> list[int] | ndarray: the
     same result (a list of buckets in ``[0, num_buckets)``, or an int64 NumPy
     array for a NumPy array) and the same exceptions, raised from the ``await``.
 
@@ -137,12 +169,13 @@ async def async_jump_hash_many(
     change ``keys`` until the ``await`` returns.  Cancelling the ``await``
     does not stop a batch that has started.
     """
+    options = _hash_options(hasher, seed)
     if executor is None:
         size = _batch_size(keys)
         if size is not None and size <= INLINE_BATCH_MAX.get(_core.IMPLEMENTATION, 0):
-            return _core.jump_hash_many(keys, num_buckets, threads=threads)
+            return _core.jump_hash_many(keys, num_buckets, threads=threads, **options)
     else:
         _check_executor(executor)
     loop = asyncio.get_running_loop()
-    work = functools.partial(_core.jump_hash_many, keys, num_buckets, threads=threads)
+    work = functools.partial(_core.jump_hash_many, keys, num_buckets, threads=threads, **options)
     return await loop.run_in_executor(executor, work)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import functools
 import importlib
 import json
 import logging
@@ -40,8 +41,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Protocol, TypeAlias
+from typing import IO, Any, Protocol, TypeAlias
 
+from . import _rules
 from ._core import IMPLEMENTATION, jump_hash, jump_hash_many
 from ._version import __version__
 
@@ -204,6 +206,20 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="parse each key as an integer (decimal, or 0x hex; an optional sign) "
         "and hash it by the integer rule",
+    )
+    parser.add_argument(
+        "--hasher",
+        choices=_rules.HASHERS,
+        default=_rules.DEFAULT_HASHER,
+        help="how a key's UTF-8 bytes become a 64-bit integer: xxh64 (default), "
+        "murmur3_128 (Guava's), fnv1a_64, fnv1_64, crc64_xz or crc32 (Go's hash/...); "
+        "--int-key keys are their own integer whatever the hasher",
+    )
+    parser.add_argument(
+        "--seed",
+        metavar="S",
+        help="the hasher's seed: xxh64 0 to 2**64-1 (default 0), murmur3_128 a Java int "
+        "(default 0); the other hashers take none",
     )
     parser.add_argument(
         "-a",
@@ -600,6 +616,27 @@ def _check_buckets(value: int) -> object:
     return jump_hash_many((), value)
 
 
+def _parse_hash_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--hasher`` and ``--seed`` as keyword arguments of the core's calls
+    (none for the defaults), checked by the core, or CliError with its message."""
+    options: dict[str, Any] = {}
+    if args.hasher != _rules.DEFAULT_HASHER:
+        options["hasher"] = args.hasher
+    if args.seed is not None:
+        try:
+            seed = _parse_int(args.seed)
+        except _HugeInt as huge:
+            seed = huge.stand_in  # out of every seed range: the core's range error
+        if seed is None:
+            raise CliError(f"--seed must be an integer, got {_show(args.seed)}")
+        options["seed"] = seed
+    try:
+        jump_hash_many((), 1, **options)  # the core checks them, and hashes nothing
+    except (ValueError, TypeError) as exc:
+        raise CliError(f"--seed: {exc}".replace("--seed: seed", "--seed")) from None
+    return options
+
+
 def _as_typed(arg: str) -> str:
     """A command-line argument as the UTF-8 bytes that were typed, whatever the locale.
 
@@ -641,9 +678,9 @@ def _single(args: argparse.Namespace, n: int, out: _Output, debug: bool) -> None
 
             from .aio import async_jump_hash
 
-            bucket = asyncio.run(async_jump_hash(key, n), debug=debug)
+            bucket = asyncio.run(async_jump_hash(key, n, **args.hash_options), debug=debug)
         else:
-            bucket = jump_hash(key, n)
+            bucket = jump_hash(key, n, **args.hash_options)
     except (ValueError, TypeError) as exc:
         raise CliError(f"--key: {exc}") from None
     out.write([text], [key], [bucket])
@@ -731,7 +768,9 @@ def _stream_from(
 ) -> int:
     chunks = _read_chunks(_blocks(stream, cannot))
     if not args.use_async:
-        return _stream_loop(chunks, n, args.int_key, out, jump_hash_many)
+        return _stream_loop(
+            chunks, n, args.int_key, out, functools.partial(jump_hash_many, **args.hash_options)
+        )
     # The same loop, each chunk hashed through the asyncio API on one event
     # loop.  Reading the input blocks the loop, which has nothing else to run.
     import asyncio
@@ -742,7 +781,9 @@ def _stream_from(
     loop.set_debug(debug)
 
     def hash_async(keys: list[Key], n: int) -> Sequence[int]:
-        result: Sequence[int] = loop.run_until_complete(async_jump_hash_many(keys, n))
+        result: Sequence[int] = loop.run_until_complete(
+            async_jump_hash_many(keys, n, **args.hash_options)
+        )
         return result
 
     try:
@@ -764,6 +805,7 @@ def _run(args: argparse.Namespace) -> int:
         "asyncio (debug mode)" if args.use_async else "sync",
     )
     n = _parse_buckets(args.buckets)
+    args.hash_options = _parse_hash_options(args)
     out = _Output(args.format, args.with_key, args.int_key)
     if args.use_async:
         # Before the clock starts: importing asyncio alone takes ~30 ms.

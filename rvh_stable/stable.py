@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import struct
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from math import floor as _floor
 from typing import Any
 
@@ -66,18 +67,42 @@ def xxh64(data: bytes) -> int:
 
 
 _xxh64 = _hashers.xxh64
+_DEFAULT = _rules.DEFAULT_HASHER
 
 # --- key -> uint64 ------------------------------------------------------------
 
 
-def _bytes_key(data: bytes, key: object, index: int) -> int:
+_BYTE_HASHERS: dict[str, Callable[[bytes], int]] = {
+    "fnv1a_64": _hashers.fnv1a_64,
+    "fnv1_64": _hashers.fnv1_64,
+    "crc64_xz": _hashers.crc64_xz,
+    "crc32": _hashers.crc32,
+}
+
+
+def _byte_hasher(hasher: object, seed: object) -> Callable[[bytes], int]:
+    """The function from a str or bytes key's bytes to its uint64, for
+    ``hasher=`` and ``seed=`` (checked by _rules.resolve_hasher)."""
+    name, value = _rules.resolve_hasher(hasher, seed)
+    if name == "xxh64":
+        return _xxh64 if value == 0 else partial(_hashers.xxh64, seed=value)
+    if name == "murmur3_128":
+        return partial(_hashers.murmur3_128, seed=value)
+    return _BYTE_HASHERS[name]
+
+
+def _bytes_key(data: bytes, key: object, index: int, hash_bytes: Callable[[bytes], int]) -> int:
     if not data:
         _rules.raise_key_empty(key, index)
-    return _xxh64(data)
+    return hash_bytes(data)
 
 
-def _key_to_u64(key: object, index: int = -1) -> int:
-    """The uint64 fed to the jump loop; ``index`` >= 0 names a batch element."""
+def _key_to_u64(key: object, index: int = -1, hash_bytes: Callable[[bytes], int] = _xxh64) -> int:
+    """The uint64 fed to the jump loop; ``index`` >= 0 names a batch element.
+
+    ``hash_bytes`` hashes a str's UTF-8 or a bytes-like key's bytes
+    (_byte_hasher); an int key is its own 64-bit pattern whatever the hasher.
+    """
     kind = type(key)
     if kind is int:
         if _KEY_MIN <= key < _KEY_LIMIT:  # type: ignore[operator]
@@ -90,11 +115,12 @@ def _key_to_u64(key: object, index: int = -1) -> int:
             data = str.encode(key, "utf-8")
         except UnicodeEncodeError as exc:
             _rules.raise_key_encoding(exc, index, key)
-        return _bytes_key(data, key, index)
+        return _bytes_key(data, key, index, hash_bytes)
     if isinstance(key, (bytes, bytearray, memoryview)):
         # The buffer's bytes, in logical order; not bytes(key), which would
         # call a subclass's __bytes__.
-        return _bytes_key(key if type(key) is bytes else memoryview(key).tobytes(), key, index)
+        data = key if type(key) is bytes else memoryview(key).tobytes()
+        return _bytes_key(data, key, index, hash_bytes)
     try:
         value = _rules.as_int(key)
     except (TypeError, ValueError) as exc:  # the key's own __index__ failed
@@ -108,32 +134,47 @@ def _key_to_u64(key: object, index: int = -1) -> int:
     return value & _MASK64
 
 
-def hash_key(key: int | str | bytes | bytearray | memoryview) -> int:
-    """hash_key(key) -> int
+def hash_key(
+    key: int | str | bytes | bytearray | memoryview,
+    *,
+    hasher: str = "xxh64",
+    seed: int | None = None,
+) -> int:
+    """hash_key(key, *, hasher="xxh64", seed=None) -> int
 
     The unsigned 64-bit integer, in ``[0, 2**64)``, that the jump loop is fed
-    for ``key``: an int modulo 2**64, or XXH64 (seed 0) of a string's UTF-8
-    bytes or of a bytes-like key.
+    for ``key``: an int modulo 2**64, or the hash (by default XXH64, seed 0)
+    of a string's UTF-8 bytes or of a bytes-like key.
     """
-    return _key_to_u64(key)
+    return _key_to_u64(key, -1, _byte_hasher(hasher, seed))
 
 
 # --- the jump loop ------------------------------------------------------------
 
 
-def jump_hash(key: int | str | bytes | bytearray | memoryview, num_buckets: int) -> int:
-    """jump_hash(key, num_buckets) -> int
+def jump_hash(
+    key: int | str | bytes | bytearray | memoryview,
+    num_buckets: int,
+    *,
+    hasher: str = "xxh64",
+    seed: int | None = None,
+) -> int:
+    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None) -> int
 
     The bucket of ``key``, in ``[0, num_buckets)``, by Lamping and Veach's
     Jump Consistent Hash.  ``num_buckets`` is an int in ``[1, 2**31-1]``.
+    ``hasher`` and ``seed`` choose how a str or bytes key becomes an integer.
     """
     # Literal bounds (2**31 - 1 and 2**64) load faster than module globals.
     if type(num_buckets) is not int or not 0 < num_buckets <= 2147483647:
         num_buckets = _rules.check_buckets(num_buckets)
+    # The default hasher needs no look-up (an identity test: another equal
+    # str takes the general way, to the same function).
+    hash_bytes = _xxh64 if hasher is _DEFAULT and seed is None else _byte_hasher(hasher, seed)
     if type(key) is int and 0 <= key < 18446744073709551616:
         k = key
     else:
-        k = _key_to_u64(key)
+        k = _key_to_u64(key, -1, hash_bytes)
     # The paper's loop, step for step, on a uint64 held in a Python int.  The
     # step must be computed as (b + 1) * (2**31 / double(d)) in IEEE double,
     # in this order: the division rounds once, the product rounds again, and
@@ -155,17 +196,24 @@ def jump_hash(key: int | str | bytes | bytearray | memoryview, num_buckets: int)
     return b
 
 
-def _jump_hash_exact(key: int | str | bytes | bytearray | memoryview, num_buckets: int) -> int:
+def _jump_hash_exact(
+    key: int | str | bytes | bytearray | memoryview,
+    num_buckets: int,
+    *,
+    hasher: str = "xxh64",
+    seed: int | None = None,
+) -> int:
     # jump_hash with the loop in integers (rvh_stable/_ieee.py): the same two
     # IEEE roundings, emulated, for a build whose floats round twice.  The
     # argument handling is jump_hash's, repeated rather than shared: a helper
     # would cost the float loop a call on every key.
     if type(num_buckets) is not int or not 0 < num_buckets <= 2147483647:
         num_buckets = _rules.check_buckets(num_buckets)
+    hash_bytes = _xxh64 if hasher is _DEFAULT and seed is None else _byte_hasher(hasher, seed)
     if type(key) is int and 0 <= key < 18446744073709551616:
         k = key
     else:
-        k = _key_to_u64(key)
+        k = _key_to_u64(key, -1, hash_bytes)
     return _ieee.jump_exact(k, num_buckets)
 
 
@@ -219,12 +267,12 @@ def _int_buffer_values(keys: object, is_ndarray: bool) -> list[int] | None:
         return [v & _MASK64 for (v,) in struct.iter_unpack(fmt, view.tobytes())]
 
 
-def _iter_batch(keys: object, n: int) -> list[int]:
+def _iter_batch(keys: object, n: int, hash_bytes: Callable[[bytes], int]) -> list[int]:
     try:
         iterator = iter(keys)  # type: ignore[call-overload]
     except TypeError:
         _rules.raise_keys_not_iterable(keys)
-    return [jump_hash(_key_to_u64(k, i), n) for i, k in enumerate(iterator)]
+    return [jump_hash(_key_to_u64(k, i, hash_bytes), n) for i, k in enumerate(iterator)]
 
 
 def jump_hash_many(
@@ -232,28 +280,34 @@ def jump_hash_many(
     num_buckets: int,
     *,
     threads: int | None = 1,
+    hasher: str = "xxh64",
+    seed: int | None = None,
 ) -> Any:
-    """jump_hash_many(keys, num_buckets, *, threads=1) -> list[int] | numpy.ndarray
+    """jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None) -> list | ndarray
 
-    ``[jump_hash(k, num_buckets) for k in keys]``, for an iterable of keys or
-    an array of integers.  A NumPy array gives an int64 NumPy array of the
-    same shape.  This pure core validates ``threads`` but computes on one
-    thread: pure-Python arithmetic does not run in parallel under the GIL.
+    ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed) for k in keys]``,
+    for an iterable of keys or an array of integers.  A NumPy array gives an
+    int64 NumPy array of the same shape.  This pure core validates ``threads``
+    but computes on one thread: pure-Python arithmetic does not run in
+    parallel under the GIL.
     """
     n = _rules.check_buckets(num_buckets)
     _rules.resolve_threads(threads)
+    hash_bytes = _byte_hasher(hasher, seed)
     _rules.check_keys(keys)
     ndarray = _numpy_array_type()
     is_ndarray = ndarray is not None and isinstance(keys, ndarray)
     values = _int_buffer_values(keys, is_ndarray)
     if not is_ndarray:
-        return _iter_batch(keys, n) if values is None else [jump_hash(k, n) for k in values]
+        if values is None:
+            return _iter_batch(keys, n, hash_bytes)
+        return [jump_hash(k, n) for k in values]
     array: Any = keys
     if values is not None:
         result = [jump_hash(k, n) for k in values]
     elif array.ndim == 0:
         _rules.raise_keys_ndim(0)
     else:
-        result = _iter_batch(array.ravel(), n)
+        result = _iter_batch(array.ravel(), n, hash_bytes)
     numpy = sys.modules["numpy"]
     return numpy.array(result, dtype=numpy.int64).reshape(array.shape)

@@ -998,3 +998,43 @@ def test_main_is_exported() -> None:
     assert rvh_stable.main is cli.main
     assert app_main is cli.main
     assert "main" in rvh_stable.__all__
+
+
+# --- --hasher and --seed ------------------------------------------------------------
+
+
+def test_hasher_and_seed(core: ModuleType, mode: list[str]) -> None:
+    # lithammer/go-jump-consistent-hash's published vectors (tests/data).
+    lines = "localhost\n中国\n".encode()
+    done = rvh(core, "-b", "10", "--hasher", "crc32", "--with-key", *mode, stdin=lines)
+    assert (done.returncode, text(done.stdout)) == (
+        0,
+        f"localhost\t9\n中国\t{core.jump_hash('中国', 10, hasher='crc32')}\n",
+    )
+    done = rvh(core, "-k", "中国", "-b", "10", "--hasher", "fnv1a_64", *mode)
+    assert (done.returncode, done.stdout) == (0, b"5\n")
+    done = rvh(core, "-k", "abc", "-b", "1000", "--hasher", "murmur3_128", "--seed=-7", *mode)
+    want = core.jump_hash("abc", 1000, hasher="murmur3_128", seed=-7)
+    assert (done.returncode, done.stdout) == (0, f"{want}\n".encode())
+    # --int-key keys are their own integer, whatever the hasher.
+    done = rvh(core, "--int-key", "-k", "42", "-b", "57", "--hasher", "crc32", *mode)
+    assert done.stdout == b"43\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "parts"),
+    [
+        (["--hasher", "crc32", "--seed", "1"], ["--seed: the crc32 hasher takes no seed"]),
+        (["--seed", "-1"], ["--seed must be an int in [0, 2**64) for the xxh64 hasher, got -1"]),
+        (["--seed", "ab"], ["--seed must be an integer, got 'ab'"]),
+        (["--seed", "9" * 5000], ["--seed must be an int in [0, 2**64)"]),
+    ],
+)
+def test_bad_seed(core: ModuleType, args: list[str], parts: list[str]) -> None:
+    assert_error(rvh(core, "-k", "x", "-b", "10", *args), *parts)
+
+
+def test_unknown_hasher_is_a_usage_error(core: ModuleType) -> None:
+    done = rvh(core, "-k", "x", "-b", "10", "--hasher", "md5")
+    assert done.returncode == 2
+    assert "invalid choice: 'md5'" in text(done.stderr)

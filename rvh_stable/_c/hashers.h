@@ -1,10 +1,11 @@
-/* Key hashers other services use: groundwork for issue 12 (hasher=).
+/* Key hashers other services use, for hasher=.
  *
  * Each maps bytes to the unsigned 64-bit integer a peer library feeds its
  * jump loop.  rvh_stable/_hashers.py is the readable specification of each;
  * tests/test_hashers.py holds this C to it through tests/c/hashers_check.c.
- * Not yet called by the extension.  No Python here: the header compiles
- * alone as C99.
+ * rvh_hasher_table lists them by the names hasher= takes (rvh_stable/_rules.py
+ * HASHERS; the extension looks each name up at import).  No Python here: the
+ * header compiles alone as C99.
  *
  * - FNV-1 and FNV-1a, 64-bit (Go's hash/fnv New64, New64a);
  * - CRC-32/ISO-HDLC (zlib.crc32, Go's crc32.ChecksumIEEE), zero-extended;
@@ -40,8 +41,8 @@ static inline uint64_t rvh_fnv1a_64(const uint8_t *p, size_t size) {
 
 /* A reflected CRC's byte-at-a-time table for polynomial poly, filled on
  * first use (*ready tells): 256 entries of 8 steps each, a few
- * microseconds.  Whoever wires these in must make that first use happen
- * before threads can race on it (at import, say). */
+ * microseconds.  The extension calls rvh_hashers_init at import, so the
+ * first use happens before threads could race on it. */
 static inline void rvh_crc_table(uint64_t *table, uint64_t poly, int *ready) {
     int byte, bit;
     if (*ready) return;
@@ -110,6 +111,55 @@ static inline uint64_t rvh_murmur3_128(const uint8_t *p, size_t size, int32_t se
     h1 = rvh_murmur3_fmix(h1);
     h2 = rvh_murmur3_fmix(h2);
     return h1 + h2;
+}
+
+/* Every hasher behind one signature: bytes and a seed (ignored by those
+ * that take none; murmur3_128's is a Java int held in 64 bits). */
+typedef uint64_t (*rvh_hash_fn)(const uint8_t *p, size_t size, uint64_t seed);
+
+static inline uint64_t rvh_hash_xxh64(const uint8_t *p, size_t size, uint64_t seed) {
+    return rvh_xxh64_seeded(p, size, seed);
+}
+static inline uint64_t rvh_hash_murmur3_128(const uint8_t *p, size_t size, uint64_t seed) {
+    return rvh_murmur3_128(p, size, (int32_t)(int64_t)seed);
+}
+static inline uint64_t rvh_hash_fnv1a_64(const uint8_t *p, size_t size, uint64_t seed) {
+    (void)seed;
+    return rvh_fnv1a_64(p, size);
+}
+static inline uint64_t rvh_hash_fnv1_64(const uint8_t *p, size_t size, uint64_t seed) {
+    (void)seed;
+    return rvh_fnv1_64(p, size);
+}
+static inline uint64_t rvh_hash_crc64_xz(const uint8_t *p, size_t size, uint64_t seed) {
+    (void)seed;
+    return rvh_crc64_xz(p, size);
+}
+static inline uint64_t rvh_hash_crc32(const uint8_t *p, size_t size, uint64_t seed) {
+    (void)seed;
+    return rvh_crc32(p, size);
+}
+
+typedef struct {
+    const char *name; /* as hasher= names it */
+    rvh_hash_fn hash;
+} rvh_hasher;
+
+static inline const rvh_hasher *rvh_hasher_table(int *count) {
+    static const rvh_hasher table[] = {
+        {"xxh64", rvh_hash_xxh64},       {"murmur3_128", rvh_hash_murmur3_128},
+        {"fnv1a_64", rvh_hash_fnv1a_64}, {"fnv1_64", rvh_hash_fnv1_64},
+        {"crc64_xz", rvh_hash_crc64_xz}, {"crc32", rvh_hash_crc32},
+    };
+    *count = (int)(sizeof table / sizeof table[0]);
+    return table;
+}
+
+/* Fill the CRC tables now (at import), before threads could race on them. */
+static inline void rvh_hashers_init(void) {
+    static const uint8_t nothing[1] = {0};
+    (void)rvh_crc32(nothing, 0);
+    (void)rvh_crc64_xz(nothing, 0);
 }
 
 #endif /* RVH_HASHERS_H */

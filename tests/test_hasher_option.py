@@ -1,0 +1,179 @@
+"""hasher= and seed=: the same key hashes as the Go and Java services, in both cores.
+
+The vectors were recorded from the real libraries by tools/interop.sh
+(tests/data/README.md says how): Go 1.19's hash/crc32, hash/crc64, hash/fnv
+and cespare/xxhash with the paper's loop, and Guava 31.1's murmur3_128.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from functools import partial
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from rvh_stable import _hashers, _rules, aio
+
+DATA = Path(__file__).parent / "data"
+HASHERS = ["xxh64", "murmur3_128", "fnv1a_64", "fnv1_64", "crc64_xz", "crc32"]
+
+
+def jsonl(name: str) -> list[dict[str, Any]]:
+    with open(DATA / name, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def key_of(row: dict[str, Any]) -> str | bytes:
+    return bytes.fromhex(row["bytes_hex"]) if "bytes_hex" in row else row["key"]
+
+
+def test_the_hasher_names_are_the_rules() -> None:
+    assert list(_rules.HASHERS) == HASHERS
+    assert _rules.DEFAULT_HASHER == "xxh64"
+
+
+def test_go_hashers(core: ModuleType) -> None:
+    rows = jsonl("interop_go_hashers.jsonl")
+    assert {row["hasher"] for row in rows} == {"xxh64", "fnv1a_64", "fnv1_64", "crc64_xz", "crc32"}
+    checked = 0
+    for row in rows:
+        key = key_of(row)
+        if not key:  # an empty key is an error here: see test_empty_keys_stay_errors
+            continue
+        hasher = row["hasher"]
+        assert core.hash_key(key, hasher=hasher) == row["key_hash"], row
+        assert core.jump_hash(key, row["num_buckets"], hasher=hasher) == row["bucket"], row
+        checked += 1
+    assert checked > 1900
+    by_hasher: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for row in rows:
+        if key_of(row):
+            by_hasher.setdefault((row["hasher"], row["num_buckets"]), []).append(row)
+    for (hasher, n), group in by_hasher.items():
+        got = core.jump_hash_many([key_of(r) for r in group], n, hasher=hasher)
+        assert got == [r["bucket"] for r in group], (hasher, n)
+
+
+def test_the_pure_hashers_on_every_go_row_even_empty_ones() -> None:
+    for row in jsonl("interop_go_hashers.jsonl"):
+        key = key_of(row)
+        data = key.encode() if isinstance(key, str) else key
+        if row["hasher"] == "xxh64":
+            assert _hashers.xxh64(data) == row["key_hash"]
+        else:
+            assert getattr(_hashers, row["hasher"])(data) == row["key_hash"], row
+
+
+def test_guava_murmur3(core: ModuleType) -> None:
+    rows = jsonl("interop_guava_murmur3.jsonl")
+    seeds = set()
+    for row in rows:
+        if row["kind"] == "lone_surrogate":
+            # Java hashes an unpaired surrogate as "?"; such a str is an error
+            # here (it has no UTF-8), and its bytes give Java's hash.
+            data = bytes.fromhex(row["java_utf8_hex"])
+            with pytest.raises(ValueError, match="encodable as UTF-8"):
+                core.hash_key(row["key"], hasher="murmur3_128", seed=row["seed"])
+        else:
+            data = key_of(row)  # type: ignore[assignment]
+        if not data:
+            assert _hashers.murmur3_128(b"", row["seed"]) == row["murmur3_128_padToLong"]
+            continue
+        seeds.add(row["seed"])
+        got = core.hash_key(data, hasher="murmur3_128", seed=row["seed"])
+        assert got == row["murmur3_128_padToLong"], row
+    assert min(seeds) == -(2**31) and max(seeds) == 2**31 - 1 and -1 in seeds
+
+
+def published(key_type: str) -> list[dict[str, str]]:
+    with open(DATA / "interop_published.csv", encoding="utf-8", newline="") as f:
+        return [r for r in csv.DictReader(f) if r["key_type"] == key_type]
+
+
+def test_published_string_vectors(core: ModuleType) -> None:
+    # lithammer/go-jump-consistent-hash's HashString vectors: the paper's loop
+    # over CRC-32, CRC-64 and FNV hashes.  (The integer rows are Guava's and
+    # ClickHouse's, for the variant of issue 12 still to come.)
+    rows = published("str")
+    assert len(rows) == 6 and {r["variant"] for r in rows} == {"paper"}
+    for row in rows:
+        got = core.jump_hash(row["key"], int(row["num_buckets"]), hasher=row["hasher"])
+        assert got == int(row["bucket"]), row
+
+
+@pytest.mark.parametrize("hasher", HASHERS)
+def test_int_keys_ignore_the_hasher(core: ModuleType, hasher: str) -> None:
+    seed = 7 if hasher in ("xxh64", "murmur3_128") else None
+    for key in (0, 42, -1, 2**64 - 1):
+        assert core.hash_key(key, hasher=hasher, seed=seed) == key % 2**64
+        assert core.jump_hash(key, 1000, hasher=hasher, seed=seed) == core.jump_hash(key, 1000)
+    assert core.jump_hash_many([1, 2], 10, hasher=hasher, seed=seed) == core.jump_hash_many(
+        [1, 2], 10
+    )
+
+
+def test_defaults_are_the_default(core: ModuleType) -> None:
+    for key in ("tx42", b"tx42", "ключ"):
+        assert core.jump_hash(key, 1000, hasher="xxh64") == core.jump_hash(key, 1000)
+        assert core.jump_hash(key, 1000, hasher="xxh64", seed=0) == core.jump_hash(key, 1000)
+        assert core.hash_key(key, hasher="murmur3_128") == core.hash_key(
+            key, hasher="murmur3_128", seed=0
+        )
+    assert core.hash_key("tx42", hasher="xxh64", seed=1) != core.hash_key("tx42")
+
+
+def test_empty_keys_stay_errors(core: ModuleType) -> None:
+    for hasher in HASHERS:
+        with pytest.raises(ValueError, match="must not be empty"):
+            core.jump_hash("", 10, hasher=hasher)
+
+
+BAD = [
+    ({"hasher": "md5"}, ValueError, "hasher must be one of 'xxh64', 'murmur3_128', "),
+    ({"hasher": 5}, TypeError, "hasher must be a str, one of 'xxh64'"),
+    ({"hasher": "crc32", "seed": 1}, ValueError, "seed: the crc32 hasher takes no seed"),
+    ({"seed": -1}, ValueError, r"seed must be an int in \[0, 2\*\*64\) for the xxh64"),
+    ({"seed": 2**64}, ValueError, "seed must be an int in"),
+    ({"hasher": "murmur3_128", "seed": 2**31}, ValueError, r"\[-2\*\*31, 2\*\*31\)"),
+    ({"hasher": "murmur3_128", "seed": -(2**31) - 1}, ValueError, "murmur3_128 hasher, got"),
+    ({"seed": True}, TypeError, "seed must be an int, got bool"),
+    ({"seed": "1"}, TypeError, "seed must be an int, got str"),
+]
+
+
+@pytest.mark.parametrize(("options", "kind", "message"), BAD)
+def test_bad_options(
+    cores: tuple[ModuleType, ModuleType], options: dict[str, Any], kind: type, message: str
+) -> None:
+    seen = set()
+    for core in cores:
+        for call in (
+            partial(core.jump_hash, "k", 10, **options),
+            partial(core.jump_hash, 5, 10, **options),  # checked for int keys too
+            partial(core.hash_key, "k", **options),
+            partial(core.jump_hash_many, ["k"], 10, **options),
+            partial(core.jump_hash_many, [], 10, **options),
+        ):
+            with pytest.raises(kind, match=message) as info:
+                call()
+            seen.add(str(info.value))
+    assert len(seen) == 1  # one message, from every entry point of both cores
+
+
+def test_the_async_api_passes_them_on(core: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aio, "_core", core)
+
+    async def main() -> tuple[int, list[int]]:
+        one = await aio.async_jump_hash("localhost", 10, hasher="crc32")
+        many = await aio.async_jump_hash_many(["localhost"] * 5000, 10, hasher="crc32")
+        return one, many
+
+    one, many = asyncio.run(main())
+    assert one == 9 and many == [9] * 5000
+    with pytest.raises(ValueError, match="takes no seed"):
+        asyncio.run(aio.async_jump_hash("k", 10, hasher="fnv1_64", seed=3))
