@@ -182,11 +182,31 @@ cdef str _DEFAULT_HASHER = _rules.DEFAULT_HASHER
 cdef _KeyHash _DEFAULT_HASH  # zeroed: fn NULL, seed 0
 
 
+# Each hasher's place in _hash_fns and its seed bounds, for the common calls
+# (a known name, and no seed or an exact int within bounds) that need no
+# call into _rules: that would cost more than the hash.
+cdef dict _HASHER_INDEX = {name: k for k, name in enumerate(_rules.HASHERS)}
+cdef dict _SEED_BOUNDS = dict(_rules.HASHER_SEEDS)
+
+
 cdef int _key_hash(object hasher, object seed, _KeyHash* out) except -1:
     """``hasher=`` and ``seed=`` checked (by _rules) and turned into a _KeyHash."""
+    cdef object k, bounds
     if hasher is _DEFAULT_HASHER and seed is None:
         out[0] = _DEFAULT_HASH
         return 0
+    if type(hasher) is str:
+        k = _HASHER_INDEX.get(hasher)
+        if k is not None and (seed is None or PyLong_CheckExact(seed)):
+            bounds = _SEED_BOUNDS[hasher]
+            if seed is None or (bounds is not None and bounds[0] <= seed < bounds[1]):
+                if k == 0 and not seed:
+                    out[0] = _DEFAULT_HASH
+                else:
+                    out.fn = _hash_fns[<int>k]
+                    out.seed = 0 if seed is None else seed & 0xFFFFFFFFFFFFFFFF
+                return 0
+    # Everything else, every error included, as _rules decides.
     name, value = _rules.resolve_hasher(hasher, seed)
     if name == _DEFAULT_HASHER and value == 0:
         out[0] = _DEFAULT_HASH
