@@ -18,6 +18,7 @@ def jump_hash(
     *,
     hasher: str = ...,
     seed: int | None = ...,
+    variant: str = ...,
 ) -> int: ...
 def jump_hash_many(
     keys: Iterable[int | str | bytes | bytearray | memoryview] | Any,
@@ -26,4 +27,5 @@ def jump_hash_many(
     threads: int | None = 1,
     hasher: str = ...,
     seed: int | None = ...,
+    variant: str = ...,
 ) -> Any: ...

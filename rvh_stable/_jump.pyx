@@ -62,6 +62,11 @@ cdef extern from "_c/jump.h":
 cdef extern from "_c/xxh64.h":
     uint64_t _xxh64 "rvh_xxh64"(const uint8_t* p, size_t size) noexcept nogil
 
+cdef extern from "_c/jump_guava.h":
+    int32_t _jump_guava "rvh_jump_guava"(uint64_t key, int32_t n) noexcept nogil
+    void _jump_keys_guava "rvh_jump_keys_guava"(const uint64_t* keys, Py_ssize_t count,
+                                                int32_t n, int64_t* out) noexcept nogil
+
 cdef extern from "_c/hashers.h":
     ctypedef uint64_t (*_hash_fn "rvh_hash_fn")(const uint8_t* p, size_t size,
                                                uint64_t seed) noexcept nogil
@@ -147,9 +152,14 @@ cdef tuple _pick_kernel():
 KERNEL, KERNELS = _pick_kernel()
 
 
-cdef inline void _jump_keys(const uint64_t* keys, Py_ssize_t count, int32_t n,
-                            int64_t* out) noexcept nogil:
-    _run_kernel(keys, count, n, out)
+cdef inline _batch_fn _loop_kernel(object variant) except? NULL:
+    """The batch kernel for ``variant=``: the one picked at import for the
+    paper's loop, Guava's loop one key after another (no SIMD form yet)."""
+    if variant is _PAPER or not _rules.is_guava(variant):
+        return _run_kernel
+    return <_batch_fn>_jump_keys_guava
+
+cdef str _PAPER = "paper"
 
 
 # --- key hashers (hasher=, seed=) ----------------------------------------------
@@ -367,12 +377,13 @@ def _fast_entry(general):
 
 
 @_fast_entry
-def jump_hash(key, num_buckets, *, hasher="xxh64", seed=None):
-    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None) -> int
+def jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper"):
+    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper") -> int
 
     The bucket of ``key``, in ``[0, num_buckets)``, by Lamping and Veach's
     Jump Consistent Hash.  ``num_buckets`` is an int in ``[1, 2**31-1]``.
-    ``hasher`` and ``seed`` choose how a str or bytes key becomes an integer.
+    ``hasher`` and ``seed`` choose how a str or bytes key becomes an integer;
+    ``variant="guava"`` runs Guava's consistentHash loop instead of the paper's.
     """
     # The general path: keywords, every key type, and every error; the
     # common calls never get here (see _fast_entry).
@@ -380,8 +391,9 @@ def jump_hash(key, num_buckets, *, hasher="xxh64", seed=None):
     cdef _KeyHash hk
     cdef int32_t n = _buckets(num_buckets)
     _key_hash(hasher, seed, &hk)
+    cdef bint guava = variant is not _PAPER and _rules.is_guava(variant)
     _key_u64(key, -1, &k, &hk)
-    return _bucket(_jump(k, n), n)
+    return _bucket(_jump_guava(k, n) if guava else _jump(k, n), n)
 
 
 del _fast_entry  # used once: a second call would replace jump_hash's general path
@@ -478,6 +490,7 @@ cdef class _Job:
     cdef bint swap
     cdef int32_t n
     cdef int64_t* out
+    cdef _batch_fn kernel  # the batch kernel (_loop_kernel)
     cdef Py_ssize_t done  # keys hashed so far
     # Room for BLOCK converted keys, when the slice is not aligned native
     # uint64.  On the heap, not the stack: the job may run on a thread with
@@ -501,7 +514,8 @@ cdef class _Job:
         if end > self.count:
             end = self.count
         if self.block == NULL:
-            _jump_keys(<const uint64_t*>self.src + first, end - first, self.n, self.out + first)
+            self.kernel(<const uint64_t*>self.src + first, end - first, self.n,
+                        self.out + first)
         else:
             k = first
             while k < end:
@@ -511,7 +525,7 @@ cdef class _Job:
                 for i in range(m):
                     self.block[i] = _load(self.src + (k + i) * self.stride, self.itemsize,
                                           self.is_signed, self.swap)
-                _jump_keys(self.block, m, self.n, self.out + k)
+                self.kernel(self.block, m, self.n, self.out + k)
                 k += m
         self.done = end
 
@@ -542,7 +556,8 @@ cdef class _Job:
         return 0
 
 
-cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_ndarray):
+cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_ndarray,
+                         _batch_fn run):
     """Hash an integer buffer; None when ``keys`` must be iterated instead."""
     cdef _Buffer src = _Buffer.__new__(_Buffer)
     cdef _Buffer dest = _Buffer.__new__(_Buffer)
@@ -607,6 +622,7 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
         job.is_signed = is_signed
         job.swap = swap
         job.n = n
+        job.kernel = run
         job.out = <int64_t*>dest.view.buf + start
         job.prepare()
         jobs.append(job)
@@ -677,7 +693,7 @@ cdef int _extend_buckets(list out, const int64_t* buckets, Py_ssize_t m, int32_t
     return 0
 
 
-cdef list _iter_batch(object keys, int32_t n, const _KeyHash* hk):
+cdef list _iter_batch(object keys, int32_t n, const _KeyHash* hk, _batch_fn run):
     # Keys are turned into uint64 a block at a time, then the block goes
     # through the same batch kernels as arrays.
     # The buffers are on the heap: a key's __index__ or the iterable may call
@@ -703,23 +719,23 @@ cdef list _iter_batch(object keys, int32_t n, const _KeyHash* hk):
             m += 1
             i += 1
             if m == BLOCK:
-                _jump_keys(block, m, n, buckets)
+                run(block, m, n, buckets)
                 _extend_buckets(result, buckets, m, n)
                 m = 0
                 if i % CHECKPOINT_KEYS == 0:
                     _checkpoint()
-        _jump_keys(block, m, n, buckets)
+        run(block, m, n, buckets)
         _extend_buckets(result, buckets, m, n)
     finally:
         PyMem_Free(block)
     return result
 
 
-def jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None):
-    """jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None) -> list | ndarray
+def jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper"):
+    """jump_hash_many(keys, num_buckets, *, threads=1, hasher=..., seed=None, variant=...) -> list
 
-    ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed) for k in keys]``,
-    for an iterable of keys or an array of integers.  A NumPy array gives an int64 NumPy array of the
+    ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed, variant=variant)
+    for k in keys]``, for an iterable of keys or an array of integers.  A NumPy array gives an int64 NumPy array of the
     same shape.  Integer arrays are hashed without the GIL; ``threads`` > 1
     splits large ones across that many threads, ``threads=None`` across every
     CPU this process may use.
@@ -728,15 +744,18 @@ def jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None):
     cdef Py_ssize_t nthreads = _rules.resolve_threads(threads)
     cdef _KeyHash hk
     _key_hash(hasher, seed, &hk)
+    cdef _batch_fn run = _loop_kernel(variant)
     _rules.check_keys(keys)
     numpy = sys.modules.get("numpy")
     cdef bint is_ndarray = numpy is not None and isinstance(keys, numpy.ndarray)
     if PyObject_CheckBuffer(keys):
-        result = _array_batch(keys, n, nthreads, is_ndarray)
+        result = _array_batch(keys, n, nthreads, is_ndarray, run)
         if result is not None:
             return result
     if not is_ndarray:
-        return _iter_batch(keys, n, &hk)
+        return _iter_batch(keys, n, &hk, run)
     if keys.ndim == 0:
         _rules.raise_keys_ndim(0)
-    return numpy.array(_iter_batch(keys.ravel(), n, &hk), dtype=numpy.int64).reshape(keys.shape)
+    return numpy.array(_iter_batch(keys.ravel(), n, &hk, run), dtype=numpy.int64).reshape(
+        keys.shape
+    )

@@ -93,6 +93,21 @@ def resolve_hasher(hasher: object, seed: object) -> tuple[str, int]:
     return hasher, value
 
 
+#: The loops ``variant=`` names: the paper's (the default), or Guava's
+#: ``Hashing.consistentHash``, which differs on rare keys.
+VARIANTS = ("paper", "guava")
+
+
+def is_guava(variant: object) -> bool:
+    """``variant=`` checked: True for Guava's loop, False for the paper's."""
+    names = ", ".join(repr(name) for name in VARIANTS)
+    if not isinstance(variant, str):
+        raise TypeError(f"variant must be a str, one of {names}, got {type(variant).__name__}")
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {names}, got {variant!r}")
+    return variant == "guava"
+
+
 def _prefix(index: int) -> str:
     return "" if index < 0 else f"keys[{index}]: "
 

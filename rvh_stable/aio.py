@@ -50,7 +50,13 @@ class _Core(Protocol):
     def IMPLEMENTATION(self) -> str: ...
 
     def jump_hash(
-        self, key: Key, num_buckets: int, *, hasher: str = ..., seed: int | None = None
+        self,
+        key: Key,
+        num_buckets: int,
+        *,
+        hasher: str = ...,
+        seed: int | None = None,
+        variant: str = ...,
     ) -> int: ...
 
     def jump_hash_many(
@@ -61,6 +67,7 @@ class _Core(Protocol):
         threads: int | None = 1,
         hasher: str = ...,
         seed: int | None = None,
+        variant: str = ...,
     ) -> Any: ...
 
 
@@ -94,12 +101,15 @@ def _batch_size(keys: object) -> int | None:
         return None
 
 
-def _hash_options(hasher: str, seed: int | None) -> dict[str, Any]:
+def _hash_options(hasher: str, seed: int | None, variant: str) -> dict[str, Any]:
     """The keyword arguments to pass on: none for the defaults, so that the
     compiled core's fast entry takes the call."""
-    if hasher is _DEFAULT_HASHER and seed is None:
+    if hasher is _DEFAULT_HASHER and seed is None and variant is _PAPER:
         return {}
-    return {"hasher": hasher, "seed": seed}
+    return {"hasher": hasher, "seed": seed, "variant": variant}
+
+
+_PAPER = "paper"
 
 
 async def async_jump_hash(
@@ -109,10 +119,12 @@ async def async_jump_hash(
     executor: Executor | None = None,
     hasher: str = "xxh64",
     seed: int | None = None,
+    variant: str = "paper",
 ) -> int:
-    """async_jump_hash(key, num_buckets, *, executor=None, hasher="xxh64", seed=None) -> int
+    """async_jump_hash(key, num_buckets, *, executor=None, hasher=..., seed=..., variant=...) -> int
 
-    ``await``-able ``jump_hash(key, num_buckets, hasher=hasher, seed=seed)``:
+    ``await``-able ``jump_hash(key, num_buckets, hasher=hasher, seed=seed,
+    variant=variant)``:
     the bucket of ``key``, in
     ``[0, num_buckets)``, with the same result and the same exceptions, raised
     from the ``await``.  ``jump_hash_async`` is the same function.
@@ -125,7 +137,7 @@ async def async_jump_hash(
     ``concurrent.futures.Executor``) forces ``loop.run_in_executor(executor,
     ...)``, for callers who want the work off the loop's thread anyway.
     """
-    options = _hash_options(hasher, seed)
+    options = _hash_options(hasher, seed, variant)
     if executor is None:
         return _core.jump_hash(key, num_buckets, **options)
     _check_executor(executor)
@@ -146,11 +158,12 @@ async def async_jump_hash_many(
     threads: int | None = 1,
     hasher: str = "xxh64",
     seed: int | None = None,
+    variant: str = "paper",
 ) -> Any:
-    """async_jump_hash_many(keys, num_buckets, *, executor=None, threads=1, hasher=..., seed=None)
+    """async_jump_hash_many(keys, num_buckets, *, executor=None, threads=1, hasher=..., ...)
 
     ``await``-able ``jump_hash_many(keys, num_buckets, threads=threads,
-    hasher=hasher, seed=seed)`` -> list[int] | ndarray: the
+    hasher=hasher, seed=seed, variant=variant)`` -> list[int] | ndarray: the
     same result (a list of buckets in ``[0, num_buckets)``, or an int64 NumPy
     array for a NumPy array) and the same exceptions, raised from the ``await``.
 
@@ -169,7 +182,7 @@ async def async_jump_hash_many(
     change ``keys`` until the ``await`` returns.  Cancelling the ``await``
     does not stop a batch that has started.
     """
-    options = _hash_options(hasher, seed)
+    options = _hash_options(hasher, seed, variant)
     if executor is None:
         size = _batch_size(keys)
         if size is not None and size <= INLINE_BATCH_MAX.get(_core.IMPLEMENTATION, 0):

@@ -222,6 +222,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "(default 0); the other hashers take none",
     )
     parser.add_argument(
+        "--variant",
+        choices=_rules.VARIANTS,
+        default="paper",
+        help="the loop: paper (default; Go's jump, ClickHouse) or guava "
+        "(Guava's Hashing.consistentHash, which differs on rare keys)",
+    )
+    parser.add_argument(
         "-a",
         "--async",
         dest="use_async",
@@ -617,11 +624,13 @@ def _check_buckets(value: int) -> object:
 
 
 def _parse_hash_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--hasher`` and ``--seed`` as keyword arguments of the core's calls
+    """``--hasher``, ``--seed`` and ``--variant`` as keyword arguments of the core's calls
     (none for the defaults), checked by the core, or CliError with its message."""
     options: dict[str, Any] = {}
     if args.hasher != _rules.DEFAULT_HASHER:
         options["hasher"] = args.hasher
+    if args.variant != "paper":
+        options["variant"] = args.variant
     if args.seed is not None:
         try:
             seed = _parse_int(args.seed)

@@ -68,6 +68,7 @@ def xxh64(data: bytes) -> int:
 
 _xxh64 = _hashers.xxh64
 _DEFAULT = _rules.DEFAULT_HASHER
+_PAPER = "paper"
 
 # --- key -> uint64 ------------------------------------------------------------
 
@@ -158,12 +159,14 @@ def jump_hash(
     *,
     hasher: str = "xxh64",
     seed: int | None = None,
+    variant: str = "paper",
 ) -> int:
-    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None) -> int
+    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper") -> int
 
     The bucket of ``key``, in ``[0, num_buckets)``, by Lamping and Veach's
     Jump Consistent Hash.  ``num_buckets`` is an int in ``[1, 2**31-1]``.
-    ``hasher`` and ``seed`` choose how a str or bytes key becomes an integer.
+    ``hasher`` and ``seed`` choose how a str or bytes key becomes an integer;
+    ``variant="guava"`` runs Guava's consistentHash loop instead of the paper's.
     """
     # Literal bounds (2**31 - 1 and 2**64) load faster than module globals.
     if type(num_buckets) is not int or not 0 < num_buckets <= 2147483647:
@@ -175,6 +178,8 @@ def jump_hash(
         k = key
     else:
         k = _key_to_u64(key, -1, hash_bytes)
+    if variant is not _PAPER and _rules.is_guava(variant):
+        return _jump_guava(k, num_buckets)
     # The paper's loop, step for step, on a uint64 held in a Python int.  The
     # step must be computed as (b + 1) * (2**31 / double(d)) in IEEE double,
     # in this order: the division rounds once, the product rounds again, and
@@ -202,6 +207,7 @@ def _jump_hash_exact(
     *,
     hasher: str = "xxh64",
     seed: int | None = None,
+    variant: str = "paper",
 ) -> int:
     # jump_hash with the loop in integers (rvh_stable/_ieee.py): the same two
     # IEEE roundings, emulated, for a build whose floats round twice.  The
@@ -214,10 +220,39 @@ def _jump_hash_exact(
         k = key
     else:
         k = _key_to_u64(key, -1, hash_bytes)
+    if variant is not _PAPER and _rules.is_guava(variant):
+        return _jump_guava(k, num_buckets)
     return _ieee.jump_exact(k, num_buckets)
 
 
 _jump_hash_exact.__doc__ = jump_hash.__doc__
+
+
+def _jump_guava(k: int, n: int) -> int:
+    """Guava's Hashing.consistentHash(long, int) for the uint64 ``k``.
+
+    Guava's loop (recorded answers: tests/data/interop_guava_consistent.csv)
+    differs from the paper's in three ways, each kept here:
+
+    - one rounding: d / 2**31 is exact, so the step is (candidate + 1) * 2**31
+      / d rounded once, where the paper rounds the quotient, then the product;
+    - Java's int overflow: d = (k >> 33) + 1 = 2**31 wraps to -2**31, the step
+      is negative and the loop ends;
+    - Java's cast from double to int saturates (never decisive: 2**31 - 1 is
+      never below n).
+    """
+    candidate = 0
+    while True:
+        k = (k * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
+        d = (k >> 33) + 1
+        if d == 2147483648:
+            d = -2147483648
+        step = (candidate + 1) / (d / 2147483648.0)
+        nxt = 2147483647 if step >= 2147483647.0 else int(step)  # the step is never NaN
+        if nxt < 0 or nxt >= n:
+            return candidate
+        candidate = nxt
+
 
 # On a CPython whose floats are computed by the x87 unit (32-bit x86 without
 # SSE2), float / and * round twice, to 64 bits and then to 53, and rare keys
@@ -267,12 +302,14 @@ def _int_buffer_values(keys: object, is_ndarray: bool) -> list[int] | None:
         return [v & _MASK64 for (v,) in struct.iter_unpack(fmt, view.tobytes())]
 
 
-def _iter_batch(keys: object, n: int, hash_bytes: Callable[[bytes], int]) -> list[int]:
+def _iter_batch(
+    keys: object, n: int, hash_bytes: Callable[[bytes], int], loop: Callable[[int, int], int]
+) -> list[int]:
     try:
         iterator = iter(keys)  # type: ignore[call-overload]
     except TypeError:
         _rules.raise_keys_not_iterable(keys)
-    return [jump_hash(_key_to_u64(k, i, hash_bytes), n) for i, k in enumerate(iterator)]
+    return [loop(_key_to_u64(k, i, hash_bytes), n) for i, k in enumerate(iterator)]
 
 
 def jump_hash_many(
@@ -282,11 +319,12 @@ def jump_hash_many(
     threads: int | None = 1,
     hasher: str = "xxh64",
     seed: int | None = None,
+    variant: str = "paper",
 ) -> Any:
-    """jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None) -> list | ndarray
+    """jump_hash_many(keys, num_buckets, *, threads=1, hasher=..., seed=None, variant=...) -> list
 
-    ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed) for k in keys]``,
-    for an iterable of keys or an array of integers.  A NumPy array gives an
+    ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed, variant=variant)
+    for k in keys]``, for an iterable of keys or an array of integers.  A NumPy array gives an
     int64 NumPy array of the same shape.  This pure core validates ``threads``
     but computes on one thread: pure-Python arithmetic does not run in
     parallel under the GIL.
@@ -294,20 +332,22 @@ def jump_hash_many(
     n = _rules.check_buckets(num_buckets)
     _rules.resolve_threads(threads)
     hash_bytes = _byte_hasher(hasher, seed)
+    # jump_hash, not its float loop: on an x87 build it is the exact one.
+    loop: Callable[[int, int], int] = _jump_guava if _rules.is_guava(variant) else jump_hash
     _rules.check_keys(keys)
     ndarray = _numpy_array_type()
     is_ndarray = ndarray is not None and isinstance(keys, ndarray)
     values = _int_buffer_values(keys, is_ndarray)
     if not is_ndarray:
         if values is None:
-            return _iter_batch(keys, n, hash_bytes)
-        return [jump_hash(k, n) for k in values]
+            return _iter_batch(keys, n, hash_bytes, loop)
+        return [loop(k, n) for k in values]
     array: Any = keys
     if values is not None:
-        result = [jump_hash(k, n) for k in values]
+        result = [loop(k, n) for k in values]
     elif array.ndim == 0:
         _rules.raise_keys_ndim(0)
     else:
-        result = _iter_batch(array.ravel(), n, hash_bytes)
+        result = _iter_batch(array.ravel(), n, hash_bytes, loop)
     numpy = sys.modules["numpy"]
     return numpy.array(result, dtype=numpy.int64).reshape(array.shape)

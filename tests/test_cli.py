@@ -1038,3 +1038,17 @@ def test_unknown_hasher_is_a_usage_error(core: ModuleType) -> None:
     done = rvh(core, "-k", "x", "-b", "10", "--hasher", "md5")
     assert done.returncode == 2
     assert "invalid choice: 'md5'" in text(done.stderr)
+
+
+def test_variant(core: ModuleType, mode: list[str]) -> None:
+    # The keys: Guava gives 0 at n=2 and 48 at n=2**30; the paper 1 and 2**30-1.
+    keys = b"4626093953513826134\n"
+    for variant, want in (("guava", b"0\n"), ("paper", b"1\n")):
+        done = rvh(core, "--int-key", "-b", "2", "--variant", variant, *mode, stdin=keys)
+        assert (done.returncode, done.stdout) == (0, want)
+    done = rvh(
+        core, "--int-key", "-k", "8733038231761546088", "-b", str(2**30), "--variant", "guava"
+    )
+    assert done.stdout == b"48\n"
+    done = rvh(core, "-k", "x", "-b", "10", "--variant", "java")
+    assert done.returncode == 2 and "invalid choice: 'java'" in text(done.stderr)

@@ -1,4 +1,4 @@
-"""hasher= and seed=: the same key hashes as the Go and Java services, in both cores.
+"""hasher=, seed= and variant=: the same buckets as the Go and Java services, in both cores.
 
 The vectors were recorded from the real libraries by tools/interop.sh
 (tests/data/README.md says how): Go 1.19's hash/crc32, hash/crc64, hash/fnv
@@ -95,15 +95,88 @@ def published(key_type: str) -> list[dict[str, str]]:
         return [r for r in csv.DictReader(f) if r["key_type"] == key_type]
 
 
-def test_published_string_vectors(core: ModuleType) -> None:
-    # lithammer/go-jump-consistent-hash's HashString vectors: the paper's loop
-    # over CRC-32, CRC-64 and FNV hashes.  (The integer rows are Guava's and
-    # ClickHouse's, for the variant of issue 12 still to come.)
+def test_published_vectors(core: ModuleType) -> None:
+    # lithammer/go-jump-consistent-hash's HashString vectors (the paper's loop
+    # over CRC-32, CRC-64 and FNV hashes), Guava's HashingTest (its loop) and
+    # ClickHouse's tests (the paper's loop).
     rows = published("str")
     assert len(rows) == 6 and {r["variant"] for r in rows} == {"paper"}
     for row in rows:
         got = core.jump_hash(row["key"], int(row["num_buckets"]), hasher=row["hasher"])
         assert got == int(row["bucket"]), row
+    rows = published("int")
+    assert {r["variant"] for r in rows} == {"paper", "guava"} and len(rows) == 32
+    for row in rows:
+        key, n, variant = int(row["key"]), int(row["num_buckets"]), row["variant"]
+        assert core.jump_hash(key, n, variant=variant) == int(row["bucket"]), row
+
+
+def guava_rows() -> list[tuple[int, int, int, str]]:
+    with open(DATA / "interop_guava_consistent.csv", newline="") as f:
+        return [
+            (int(r["key"]), int(r["num_buckets"]), int(r["bucket"]), r["kind"])
+            for r in csv.DictReader(f)
+        ]
+
+
+def test_guava_consistent_hash(core: ModuleType) -> None:
+    rows = guava_rows()
+    assert len(rows) > 5000
+    differ = 0
+    for key, n, bucket, kind in rows:
+        assert core.jump_hash(key, n, variant="guava") == bucket, (key, n, kind)
+        assert core.jump_hash(key - 2**64 * (key >> 63), n, variant="guava") == bucket
+        differ += core.jump_hash(key, n) != bucket
+    # The keys where Guava's loop and the paper's part are there, and many.
+    assert differ > 800
+
+
+def test_guava_batches(core: ModuleType) -> None:
+    by_n: dict[int, list[tuple[int, int]]] = {}
+    for key, n, bucket, _ in guava_rows():
+        by_n.setdefault(n, []).append((key, bucket))
+    for n, pairs in by_n.items():
+        keys, want = [k for k, _ in pairs], [b for _, b in pairs]
+        assert core.jump_hash_many(keys, n, variant="guava") == want, n
+        assert core.jump_hash_many(iter(keys), n, variant="guava") == want, n
+    np = pytest.importorskip("numpy")
+    rows = guava_rows()
+    keys = np.array([k for k, *_ in rows] * 40, dtype=np.uint64)  # > 65,536: two threads
+    for n in (2, 1000, 2**31 - 1):
+        want = [core.jump_hash(int(k), n, variant="guava") for k in keys[:6000]]
+        got = core.jump_hash_many(keys, n, variant="guava", threads=2)
+        assert got[:6000].tolist() == want
+        assert got.tolist() == core.jump_hash_many(keys.astype(">u8"), n, variant="guava").tolist()
+
+
+def test_guava_murmur3_buckets(core: ModuleType) -> None:
+    # Guava's consistentHash(murmur3_128(seed).hashString(key, UTF_8), n).
+    for row in jsonl("interop_guava_murmur3.jsonl"):
+        key = key_of(row)
+        if row["kind"] == "lone_surrogate" or not key:
+            continue
+        got = core.jump_hash(
+            key, row["num_buckets"], hasher="murmur3_128", seed=row["seed"], variant="guava"
+        )
+        assert got == row["bucket"], row
+
+
+@pytest.mark.parametrize(
+    ("variant", "kind", "message"),
+    [
+        ("java", ValueError, "variant must be one of 'paper', 'guava', got 'java'"),
+        (None, TypeError, "variant must be a str, one of 'paper', 'guava', got NoneType"),
+    ],
+)
+def test_bad_variant(core: ModuleType, variant: Any, kind: type, message: str) -> None:
+    for call in (
+        partial(core.jump_hash, "k", 10, variant=variant),
+        partial(core.jump_hash, 5, 10, variant=variant),
+        partial(core.jump_hash_many, [1], 10, variant=variant),
+        partial(core.jump_hash_many, [], 10, variant=variant),
+    ):
+        with pytest.raises(kind, match=message):
+            call()
 
 
 @pytest.mark.parametrize("hasher", HASHERS)
@@ -168,12 +241,13 @@ def test_bad_options(
 def test_the_async_api_passes_them_on(core: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(aio, "_core", core)
 
-    async def main() -> tuple[int, list[int]]:
+    async def main() -> tuple[int, list[int], int]:
         one = await aio.async_jump_hash("localhost", 10, hasher="crc32")
         many = await aio.async_jump_hash_many(["localhost"] * 5000, 10, hasher="crc32")
-        return one, many
+        guava = await aio.async_jump_hash(8733038231761546088, 2**30, variant="guava")
+        return one, many, guava
 
-    one, many = asyncio.run(main())
-    assert one == 9 and many == [9] * 5000
+    one, many, guava = asyncio.run(main())
+    assert one == 9 and many == [9] * 5000 and guava == 48
     with pytest.raises(ValueError, match="takes no seed"):
         asyncio.run(aio.async_jump_hash("k", 10, hasher="fnv1_64", seed=3))
