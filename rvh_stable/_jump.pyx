@@ -152,14 +152,25 @@ cdef tuple _pick_kernel():
 KERNEL, KERNELS = _pick_kernel()
 
 
+cdef str _PAPER = "paper"
+cdef str _GUAVA = "guava"
+
+
+cdef inline bint _is_guava(object variant) except -1:
+    """``variant=`` checked: the two names without a call, the rest by _rules."""
+    if variant is _PAPER:
+        return False
+    if variant is _GUAVA:
+        return True
+    return _rules.is_guava(variant)
+
+
 cdef inline _batch_fn _loop_kernel(object variant) except? NULL:
     """The batch kernel for ``variant=``: the one picked at import for the
     paper's loop, Guava's loop one key after another (no SIMD form yet)."""
-    if variant is _PAPER or not _rules.is_guava(variant):
-        return _run_kernel
-    return <_batch_fn>_jump_keys_guava
-
-cdef str _PAPER = "paper"
+    if _is_guava(variant):
+        return <_batch_fn>_jump_keys_guava
+    return _run_kernel
 
 
 # --- key hashers (hasher=, seed=) ----------------------------------------------
@@ -391,7 +402,7 @@ def jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper"):
     cdef _KeyHash hk
     cdef int32_t n = _buckets(num_buckets)
     _key_hash(hasher, seed, &hk)
-    cdef bint guava = variant is not _PAPER and _rules.is_guava(variant)
+    cdef bint guava = _is_guava(variant)
     _key_u64(key, -1, &k, &hk)
     return _bucket(_jump_guava(k, n) if guava else _jump(k, n), n)
 

@@ -69,6 +69,7 @@ def xxh64(data: bytes) -> int:
 _xxh64 = _hashers.xxh64
 _DEFAULT = _rules.DEFAULT_HASHER
 _PAPER = "paper"
+_GUAVA = "guava"
 
 # --- key -> uint64 ------------------------------------------------------------
 
@@ -178,7 +179,7 @@ def jump_hash(
         k = key
     else:
         k = _key_to_u64(key, -1, hash_bytes)
-    if variant is not _PAPER and _rules.is_guava(variant):
+    if variant is not _PAPER and (variant is _GUAVA or _rules.is_guava(variant)):
         return _jump_guava(k, num_buckets)
     # The paper's loop, step for step, on a uint64 held in a Python int.  The
     # step must be computed as (b + 1) * (2**31 / double(d)) in IEEE double,
