@@ -212,27 +212,23 @@ cdef dict _SEED_BOUNDS = dict(_rules.HASHER_SEEDS)
 
 cdef int _key_hash(object hasher, object seed, _KeyHash* out) except -1:
     """``hasher=`` and ``seed=`` checked (by _rules) and turned into a _KeyHash."""
-    cdef object k, bounds
+    cdef object bounds
     if hasher is _DEFAULT_HASHER and seed is None:
         out[0] = _DEFAULT_HASH
         return 0
-    if type(hasher) is str:
-        k = _HASHER_INDEX.get(hasher)
-        if k is not None and (seed is None or PyLong_CheckExact(seed)):
-            bounds = _SEED_BOUNDS[hasher]
-            if seed is None or (bounds is not None and bounds[0] <= seed < bounds[1]):
-                if k == 0 and not seed:
-                    out[0] = _DEFAULT_HASH
-                else:
-                    out.fn = _hash_fns[<int>k]
-                    out.seed = 0 if seed is None else seed & 0xFFFFFFFFFFFFFFFF
-                return 0
-    # Everything else, every error included, as _rules decides.
-    name, value = _rules.resolve_hasher(hasher, seed)
-    if name == _DEFAULT_HASHER and value == 0:
+    bounds = _SEED_BOUNDS.get(hasher) if type(hasher) is str else None
+    if type(hasher) is str and hasher in _SEED_BOUNDS and (
+        seed is None
+        or (PyLong_CheckExact(seed) and bounds is not None and bounds[0] <= seed < bounds[1])
+    ):
+        name, value = hasher, 0 if seed is None else seed
+    else:
+        name, value = _rules.resolve_hasher(hasher, seed)  # every error, as _rules decides
+    k = _HASHER_INDEX[name]
+    if k == 0 and value == 0:
         out[0] = _DEFAULT_HASH
     else:
-        out.fn = _hash_fns[_rules.HASHERS.index(name)]
+        out.fn = _hash_fns[<int>k]
         out.seed = value & 0xFFFFFFFFFFFFFFFF  # a negative murmur3 seed: its two's complement
     return 0
 
