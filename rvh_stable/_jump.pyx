@@ -64,8 +64,6 @@ cdef extern from "_c/xxh64.h":
 
 cdef extern from "_c/jump_guava.h":
     int32_t _jump_guava "rvh_jump_guava"(uint64_t key, int32_t n) noexcept nogil
-    void _jump_keys_guava "rvh_jump_keys_guava"(const uint64_t* keys, Py_ssize_t count,
-                                                int32_t n, int64_t* out) noexcept nogil
 
 cdef extern from "_c/hashers.h":
     ctypedef uint64_t (*_hash_fn "rvh_hash_fn")(const uint8_t* p, size_t size,
@@ -82,6 +80,7 @@ cdef extern from "_c/kernels.h":
     ctypedef struct _kernel "rvh_kernel":
         const char* name
         _batch_fn run
+        _batch_fn run_guava
     const _kernel* _kernel_table "rvh_kernel_table"(int* count) noexcept
     bint _kernel_available "rvh_kernel_available"(const _kernel* kernel) noexcept
     int _kernel_best "rvh_kernel_best"() noexcept
@@ -102,6 +101,10 @@ cdef extern from "_c/pyglue.h":
     enum: INT_DIGITS "RVH_INT_DIGITS"
     object _new_jump_hash "rvh_new_jump_hash"(object general, const char* doc, object module,
                                               object module_name)
+    int _fast_hasher_set "rvh_fast_hasher_set"(int i, object name, _hash_fn hash, int takes_seed,
+                                               int64_t seed_low, uint64_t seed_high) except -1
+    int _fast_names_set "rvh_fast_names_set"(const char* paper, const char* guava) except -1
+    void _fast_forget "rvh_fast_forget"() noexcept
 
 IMPLEMENTATION = "cython"
 MAX_BUCKETS = _rules.MAX_BUCKETS
@@ -130,20 +133,23 @@ cdef unsigned long _main_thread = threading.main_thread().ident
 
 # --- the batch kernel -----------------------------------------------------------
 
-cdef _batch_fn _run_kernel = NULL  # the batch kernel in use, set once below
+# The batch kernel in use, set once below: its paper loop and its Guava loop.
+cdef _batch_fn _run_kernel = NULL
+cdef _batch_fn _run_kernel_guava = NULL
 
 
 cdef tuple _pick_kernel():
     """Set _run_kernel; return its name and the names of every kernel this
     build and CPU can run.  The kernel is the one RVH_STABLE_KERNEL asks for,
     or else the fastest here: the table's names are the only list of them."""
-    global _run_kernel
+    global _run_kernel, _run_kernel_guava
     cdef int count, i
     cdef const _kernel* table = _kernel_table(&count)
     names = [table[i].name.decode("ascii") for i in range(count)]
     usable = [names[i] for i in range(count) if _kernel_available(&table[i])]
     i = names.index(_rules.requested_kernel(names, usable) or names[_kernel_best()])
     _run_kernel = table[i].run
+    _run_kernel_guava = table[i].run_guava
     return names[i], tuple(usable)
 
 
@@ -166,10 +172,9 @@ cdef inline bint _is_guava(object variant) except -1:
 
 
 cdef inline _batch_fn _loop_kernel(object variant) except? NULL:
-    """The batch kernel for ``variant=``: the one picked at import for the
-    paper's loop, Guava's loop one key after another (no SIMD form yet)."""
+    """The batch kernel picked at import, with the loop ``variant=`` names."""
     if _is_guava(variant):
-        return <_batch_fn>_jump_keys_guava
+        return _run_kernel_guava
     return _run_kernel
 
 
@@ -195,6 +200,17 @@ cdef int _load_hashers() except -1:
             raise ImportError(f"rvh_stable: the compiled core has no {name!r} hasher")
         _hash_fns[k] = table[<int>by_name[name]].hash
     _hashers_init()
+    # jump_hash's entry decides the common keyword calls in C: it is given
+    # _rules' names and seed ranges here.
+    _fast_forget()
+    for k, name in enumerate(_rules.HASHERS):
+        bounds = _rules.HASHER_SEEDS[name]
+        if bounds is None:
+            _fast_hasher_set(k, name, _hash_fns[k], 0, 0, 0)
+        else:
+            _fast_hasher_set(k, name, _hash_fns[k], 1, bounds[0], bounds[1] - 1)
+    paper, guava = [name.encode("ascii") for name in _rules.VARIANTS]
+    _fast_names_set(paper, guava)
     return 0
 
 
@@ -373,9 +389,9 @@ def _fast_entry(general):
     """Decorator: the builtin around ``general`` that is jump_hash.
 
     The builtin is built by rvh_new_jump_hash in ``_c/pyglue.h``: a
-    METH_FASTCALL entry that hashes the common calls, (int, int) and
-    (ASCII str, int), in C, and hands every other call to ``general``
-    unchanged.  ``general`` keeps its name, so its errors read as
+    METH_FASTCALL entry that hashes the common calls in C ((int, int) and
+    (ASCII str, int), with or without hasher=, seed= and variant= values it
+    knows), and hands every other call to ``general`` unchanged.  ``general`` keeps its name, so its errors read as
     jump_hash's.
     """
     global _jump_hash_doc

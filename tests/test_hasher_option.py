@@ -251,3 +251,66 @@ def test_the_async_api_passes_them_on(core: ModuleType, monkeypatch: pytest.Monk
     assert one == 9 and many == [9] * 5000 and guava == 48
     with pytest.raises(ValueError, match="takes no seed"):
         asyncio.run(aio.async_jump_hash("k", 10, hasher="fnv1_64", seed=3))
+
+
+def _fresh(text: str) -> str:
+    """An equal str that is not the interned object a literal would be."""
+    return "".join(list(text))
+
+
+class _Name(str):
+    pass
+
+
+def test_every_keyword_path_gives_the_pure_answers(cores: tuple[ModuleType, ModuleType]) -> None:
+    # The compiled jump_hash decides the common keyword calls in C (_c/pyglue.h)
+    # and hands the rest to its general path: each way must agree with the pure core.
+    compiled, pure = cores
+    options: list[dict[str, Any]] = [{}, {"variant": "guava"}, {"variant": "paper"}]
+    for hasher, bounds in _rules.HASHER_SEEDS.items():
+        options += [{"hasher": hasher}, {"hasher": hasher, "seed": None}]
+        options.append({"hasher": _fresh(hasher), "variant": _fresh("guava")})
+        options.append({"hasher": _Name(hasher)})
+        if bounds is not None:
+            low, high = bounds
+            for seed in {low, low + 1, -1, 0, 1, 2**31 - 1, 2**32, high - 1}:
+                if low <= seed < high:
+                    options.append({"hasher": hasher, "seed": seed, "variant": "guava"})
+                    options.append({"seed": seed, "hasher": hasher})
+    keys: list[Any] = ["tx42", "user:0000042", "ключ", b"tx42", bytearray(b"ab"), 0, 7, -1]
+    keys += [2**64 - 1, 4626093953513826134, 8733038231761546088]
+    for opts in options:
+        spelled = {_fresh(name): value for name, value in opts.items()}
+        for key in keys:
+            for n in (1, 2, 1000, 2**30, 2**31 - 1):
+                want = pure.jump_hash(key, n, **opts)
+                assert compiled.jump_hash(key, n, **opts) == want, (opts, key, n)
+                assert compiled.jump_hash(key, n, **spelled) == want, (opts, key, n)
+                assert compiled.jump_hash(key, num_buckets=n, **opts) == want
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"hasher": "murmur3_128", "seed": 2**31},
+        {"hasher": "murmur3_128", "seed": -(2**31) - 1},
+        {"seed": -1},
+        {"seed": 2**64},
+        {"seed": -(2**63)},
+        {"hasher": "crc32", "seed": 0},
+        {"seed": True},
+        {"hasher": "xxh64 "},
+        {"variant": "Guava"},
+        {"nope": 1},
+    ],
+)
+def test_keyword_values_past_the_edges_are_errors(
+    cores: tuple[ModuleType, ModuleType], options: dict[str, Any]
+) -> None:
+    messages = set()
+    for core in cores:
+        for key in ("tx42", 42):
+            with pytest.raises((TypeError, ValueError)) as info:
+                core.jump_hash(key, 10, **options)
+            messages.add((type(info.value), str(info.value)))
+    assert len(messages) == 1, messages

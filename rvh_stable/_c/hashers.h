@@ -39,39 +39,60 @@ static inline uint64_t rvh_fnv1a_64(const uint8_t *p, size_t size) {
     return h;
 }
 
-/* A reflected CRC's byte-at-a-time table for polynomial poly, filled on
- * first use (*ready tells): 256 entries of 8 steps each, a few
+/* A reflected CRC's tables for polynomial poly, filled on first use (*ready
+ * tells): table[0] is the byte-at-a-time table (256 entries of 8 steps
+ * each), and table[k][b] is the CRC of byte b followed by k zero bytes, so
+ * that eight bytes are folded at once ("slicing by 8"): 16 KB, a few
  * microseconds.  The extension calls rvh_hashers_init at import, so the
  * first use happens before threads could race on it. */
-static inline void rvh_crc_table(uint64_t *table, uint64_t poly, int *ready) {
-    int byte, bit;
+static inline void rvh_crc_tables(uint64_t table[8][256], uint64_t poly, int *ready) {
+    int byte, bit, k;
     if (*ready) return;
     for (byte = 0; byte < 256; byte++) {
         uint64_t crc = (uint64_t)byte;
         for (bit = 0; bit < 8; bit++) crc = (crc >> 1) ^ ((crc & 1) ? poly : 0);
-        table[byte] = crc;
+        table[0][byte] = crc;
+    }
+    for (k = 1; k < 8; k++) {
+        for (byte = 0; byte < 256; byte++) {
+            uint64_t crc = table[k - 1][byte];
+            table[k][byte] = (crc >> 8) ^ table[0][crc & 0xFF];
+        }
     }
     *ready = 1;
 }
 
+/* The register of a reflected CRC (at most 64 bits wide) after p[0..size).
+ * Each 8-byte step is the byte-at-a-time loop over those bytes, regrouped:
+ * the CRC is linear, so the register XOR the eight bytes (little-endian)
+ * splits into one table lookup per byte. */
+static inline uint64_t rvh_crc_update(const uint64_t table[8][256], uint64_t crc, const uint8_t *p,
+                                      size_t size) {
+    while (size >= 8) {
+        uint64_t x = crc ^ rvh_read64(p);
+        crc = table[7][x & 0xFF] ^ table[6][(x >> 8) & 0xFF] ^ table[5][(x >> 16) & 0xFF]
+              ^ table[4][(x >> 24) & 0xFF] ^ table[3][(x >> 32) & 0xFF]
+              ^ table[2][(x >> 40) & 0xFF] ^ table[1][(x >> 48) & 0xFF] ^ table[0][x >> 56];
+        p += 8;
+        size -= 8;
+    }
+    while (size-- > 0) crc = (crc >> 8) ^ table[0][(crc ^ *p++) & 0xFF];
+    return crc;
+}
+
+static uint64_t rvh_crc32_table[8][256];
+static int rvh_crc32_ready = 0;
+static uint64_t rvh_crc64_table[8][256];
+static int rvh_crc64_ready = 0;
+
 static inline uint64_t rvh_crc32(const uint8_t *p, size_t size) {
-    static uint64_t table[256];
-    static int ready = 0;
-    uint64_t crc = 0xFFFFFFFFULL;
-    size_t i;
-    rvh_crc_table(table, 0xEDB88320ULL, &ready); /* IEEE 802.3, reflected */
-    for (i = 0; i < size; i++) crc = (crc >> 8) ^ table[(crc ^ p[i]) & 0xFF];
-    return crc ^ 0xFFFFFFFFULL;
+    rvh_crc_tables(rvh_crc32_table, 0xEDB88320ULL, &rvh_crc32_ready); /* IEEE 802.3, reflected */
+    return rvh_crc_update(rvh_crc32_table, 0xFFFFFFFFULL, p, size) ^ 0xFFFFFFFFULL;
 }
 
 static inline uint64_t rvh_crc64_xz(const uint8_t *p, size_t size) {
-    static uint64_t table[256];
-    static int ready = 0;
-    uint64_t crc = ~0ULL;
-    size_t i;
-    rvh_crc_table(table, 0xC96C5795D7870F42ULL, &ready); /* ECMA-182, reflected */
-    for (i = 0; i < size; i++) crc = (crc >> 8) ^ table[(crc ^ p[i]) & 0xFF];
-    return ~crc;
+    rvh_crc_tables(rvh_crc64_table, 0xC96C5795D7870F42ULL, &rvh_crc64_ready); /* ECMA-182, reflected */
+    return ~rvh_crc_update(rvh_crc64_table, ~0ULL, p, size);
 }
 
 #define RVH_MM_C1 0x87C37B91114253D5ULL

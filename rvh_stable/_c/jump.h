@@ -25,6 +25,16 @@
 
 #define RVH_JUMP_MULT 2862933555777941757ULL
 
+/* For a kernel's loop that takes its variant as a constant argument: each
+ * caller gets its own copy, with the other variant's code gone. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RVH_ALWAYS_INLINE static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define RVH_ALWAYS_INLINE static __forceinline
+#else
+#define RVH_ALWAYS_INLINE static inline
+#endif
+
 /* One step: the j that follows b for the already advanced key.  (key >> 33)
  * + 1 is at most 2**31, so going through int64 converts it exactly and with
  * a single instruction. */

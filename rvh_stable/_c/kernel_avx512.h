@@ -36,11 +36,13 @@
  * small, so that the kernel needs about 4 KB of stack. */
 #define RVH_Z_BUFFER 192
 
-/* Hash keys[0..count) into out[0..count).  The lanes need enough keys to
- * fill them a few times over: shorter batches go to the SSE2 kernel. */
-__attribute__((target("avx512f,avx512dq")))
-static inline void rvh_jump_keys_avx512(const uint64_t *keys, ptrdiff_t count, int32_t n,
-                                        int64_t *out) {
+/* Hash keys[0..count) into out[0..count), by the paper's loop or Guava's
+ * (the SSE2 kernel's two rounds, lane for lane).  The lanes need enough
+ * keys to fill them a few times over: shorter batches go to the SSE2
+ * kernel. */
+__attribute__((target("avx512f,avx512dq"), always_inline))
+static inline void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count, int32_t n,
+                                   int64_t *out, const int guava) {
     __m512i key[RVH_Z_GROUPS], slot[RVH_Z_GROUPS];
     __m512d p[RVH_Z_GROUPS];
     __mmask8 live[RVH_Z_GROUPS];
@@ -48,13 +50,16 @@ static inline void rvh_jump_keys_avx512(const uint64_t *keys, ptrdiff_t count, i
     const __m512d one = _mm512_set1_pd(1.0);
     const __m512d two31 = _mm512_set1_pd(2147483648.0);
     const __m512d limit = _mm512_set1_pd((double)n);
+    const __m512d two_m31 = _mm512_set1_pd(1.0 / 2147483648.0);
+    const __m256i one32 = _mm256_set1_epi32(1);
+    const __m256i low31 = _mm256_set1_epi32(0x7FFFFFFF);
     const __m512i mult = _mm512_set1_epi64((long long)RVH_JUMP_MULT);
     const __m512i one64 = _mm512_set1_epi64(1);
     const __m512i iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
     ptrdiff_t next = RVH_Z_LANES;
     int buffered = 0, g, i, any;
     if (count < 4 * RVH_Z_LANES) {
-        rvh_jump_keys_sse2(keys, count, n, out);
+        rvh_sse2_loop(keys, count, n, out, guava);
         return;
     }
     for (g = 0; g < RVH_Z_GROUPS; g++) {
@@ -76,8 +81,13 @@ static inline void rvh_jump_keys_avx512(const uint64_t *keys, ptrdiff_t count, i
     __mmask8 done;                                                                          \
     key[g] = _mm512_add_epi64(_mm512_mullo_epi64(key[g], mult), one64);                     \
     high = _mm512_cvtepi64_epi32(_mm512_srli_epi64(key[g], 33));                            \
-    product = _mm512_mul_pd(                                                                \
-        b_plus_1, _mm512_div_pd(two31, _mm512_add_pd(_mm512_cvtepi32_pd(high), one)));      \
+    if (guava) { /* the SSE2 kernel's Guava round: d = 0 where Java's d wraps */            \
+        __m256i d = _mm256_and_si256(_mm256_add_epi32(high, one32), low31);                 \
+        product = _mm512_div_pd(b_plus_1, _mm512_mul_pd(_mm512_cvtepi32_pd(d), two_m31));   \
+    } else {                                                                                \
+        product = _mm512_mul_pd(                                                            \
+            b_plus_1, _mm512_div_pd(two31, _mm512_add_pd(_mm512_cvtepi32_pd(high), one)));  \
+    }                                                                                       \
     done = _mm512_cmp_pd_mask(product, limit, _CMP_GE_OQ) & (done_mask);                    \
     _mm512_storeu_si512((void *)(done_slot + buffered),                                     \
                         _mm512_maskz_compress_epi64(done, slot[g]));                        \
@@ -115,7 +125,19 @@ static inline void rvh_jump_keys_avx512(const uint64_t *keys, ptrdiff_t count, i
 #undef RVH_Z_STEP
     for (i = 0; i < buffered; i++) out[done_slot[i]] = done_b[i];
     /* Fewer keys than lanes were left: the SSE2 kernel takes them. */
-    rvh_jump_keys_sse2(keys + next, count - next, n, out + next);
+    rvh_sse2_loop(keys + next, count - next, n, out + next, guava);
+}
+
+__attribute__((target("avx512f,avx512dq")))
+static inline void rvh_jump_keys_avx512(const uint64_t *keys, ptrdiff_t count, int32_t n,
+                                        int64_t *out) {
+    rvh_avx512_loop(keys, count, n, out, 0);
+}
+
+__attribute__((target("avx512f,avx512dq")))
+static inline void rvh_jump_keys_avx512_guava(const uint64_t *keys, ptrdiff_t count, int32_t n,
+                                              int64_t *out) {
+    rvh_avx512_loop(keys, count, n, out, 1);
 }
 
 /* Asked with CPUID and XGETBV directly rather than __builtin_cpu_supports,

@@ -2,8 +2,8 @@
  * kernel for this CPU.
  *
  * A kernel hashes keys[0..count) into out[0..count) with exactly the jump
- * loop's operations (jump.h), so every kernel gives every answer of the
- * scalar loop; they differ only in how many keys are in flight at once.
+ * loop's operations (jump.h), or Guava's (jump_guava.h), so every kernel
+ * gives every answer of the scalar loop; they differ only in how many keys are in flight at once.
  * Each takes any count, short batches included.  The table lists every
  * kernel this source knows, built or not, so that a request for one this
  * build or CPU lacks can be refused with the list of those it has.  No
@@ -22,24 +22,25 @@
 typedef void (*rvh_batch_fn)(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out);
 
 typedef struct {
-    const char *name;     /* what RVH_STABLE_KERNEL and rvh_stable.KERNEL call it */
-    rvh_batch_fn run;     /* NULL: not in this build */
-    int (*cpu_has)(void); /* NULL: every CPU this build runs on has it */
+    const char *name;       /* what RVH_STABLE_KERNEL and rvh_stable.KERNEL call it */
+    rvh_batch_fn run;       /* the paper's loop; NULL: not in this build */
+    rvh_batch_fn run_guava; /* Guava's loop (jump_guava.h), on the same lanes */
+    int (*cpu_has)(void);   /* NULL: every CPU this build runs on has it */
 } rvh_kernel;
 
 /* The kernels, slowest first: the pick is the last one available. */
 static inline const rvh_kernel *rvh_kernel_table(int *count) {
     static const rvh_kernel table[] = {
-        {"portable", rvh_jump_keys_portable, NULL},
+        {"portable", rvh_jump_keys_portable, rvh_jump_keys_portable_guava, NULL},
 #if RVH_SSE2
-        {"sse2", rvh_jump_keys_sse2, NULL},
+        {"sse2", rvh_jump_keys_sse2, rvh_jump_keys_sse2_guava, NULL},
 #else
-        {"sse2", NULL, NULL},
+        {"sse2", NULL, NULL, NULL},
 #endif
 #if RVH_AVX512
-        {"avx512", rvh_jump_keys_avx512, rvh_cpu_has_avx512},
+        {"avx512", rvh_jump_keys_avx512, rvh_jump_keys_avx512_guava, rvh_cpu_has_avx512},
 #else
-        {"avx512", NULL, NULL},
+        {"avx512", NULL, NULL, NULL},
 #endif
     };
     *count = (int)(sizeof table / sizeof table[0]);

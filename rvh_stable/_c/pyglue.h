@@ -5,7 +5,8 @@
  * - Readers of jump_hash's common arguments (an exact int, an ASCII str)
  *   straight from CPython's objects.
  * - The shared table of bucket ints.
- * - jump_hash's METH_FASTCALL entry, and the function that builds the
+ * - jump_hash's METH_FASTCALL entry, with the table of keyword values it
+ *   decides itself, and the function that builds the
  *   builtin around it (rvh_new_jump_hash, called once at import by the
  *   @_fast_entry decorator of jump_hash in _jump.pyx).
  */
@@ -16,7 +17,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hashers.h"
 #include "jump.h"
+#include "jump_guava.h"
 #include "xxh64.h"
 
 /* jump_hash's common call passes two exact ints, or an ASCII str and an
@@ -129,6 +132,44 @@ static inline int rvh_int_buckets(PyObject *op, int32_t *out) {
     return 1;
 }
 
+/* An exact int in [low, high] (high >= 0 > low or low >= 0), as its 64-bit
+ * two's complement pattern. */
+static inline int rvh_int_between(PyObject *op, int64_t low, uint64_t high, uint64_t *out) {
+    uint64_t v;
+    if (!PyLong_CheckExact(op)) return 0;
+#if RVH_INT_DIGITS
+    if (!rvh_int_magnitude(op, &v)) return 0;
+    if (RVH_INT_NEGATIVE(op)) {
+        if (low >= 0 || v > (uint64_t)0 - (uint64_t)low) return 0;
+        *out = (uint64_t)0 - v;
+        return 1;
+    }
+#else
+    int overflow;
+    long long s = PyLong_AsLongLongAndOverflow(op, &overflow);
+    if (overflow == 0 && !(s == -1 && PyErr_Occurred())) {
+        if (s < 0) {
+            if (s < low) return 0;
+            *out = (uint64_t)s;
+            return 1;
+        }
+        v = (uint64_t)s;
+    } else if (overflow > 0) {
+        v = PyLong_AsUnsignedLongLong(op);
+        if (v == (uint64_t)-1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return 0;
+        }
+    } else {
+        PyErr_Clear();
+        return 0;
+    }
+#endif
+    if (v < (low > 0 ? (uint64_t)low : 0) || v > high) return 0;
+    *out = v;
+    return 1;
+}
+
 /* A non-empty str of ASCII characters: its UTF-8 is its storage. */
 static inline int rvh_ascii_key(PyObject *op, const uint8_t **data, Py_ssize_t *size) {
     if (!PyUnicode_Check(op) || !PyUnicode_IS_ASCII(op)) return 0;
@@ -207,26 +248,170 @@ static Py_ssize_t rvh_shared_count(void) {
 /* --- jump_hash's entry ----------------------------------------------------
  *
  * jump_hash is a METH_FASTCALL | METH_KEYWORDS builtin (Cython cannot
- * declare one itself).  It decides the common calls, (int, int) and
- * (ASCII str, int) with both ints in range, before any other dispatch and
- * with no keyword parsing; no reference is taken and no exception is set on
- * the way.  Every other call, with its arguments unchanged, goes to the
- * general function: the def jump_hash of _jump.pyx, which handles keywords,
- * every key type and every error. */
+ * declare one itself).  It decides the common calls before any other
+ * dispatch, with no reference taken and no exception set on the way: an int
+ * key or an ASCII str key, a bucket count in range, and any of the keywords
+ * hasher=, seed= and variant= with a value the table below knows (a
+ * hasher's name, None or an int seed in the hasher's range, a variant's
+ * name).  Every other call, with its arguments unchanged, goes to the
+ * general function: the def jump_hash of _jump.pyx, which handles every key
+ * type, every value and every error.  The names and ranges in the table are
+ * _rules.py's: _jump.pyx fills it at import (rvh_fast_hasher_set and
+ * rvh_fast_names_set), so this file holds no rule of its own. */
 static PyObject *rvh_jump_hash_general = NULL; /* a reference kept for the process's life */
+
+#define RVH_FAST_HASHERS 16
+typedef struct {
+    rvh_hash_fn hash; /* NULL: the default, XXH64 seed 0 for seed 0, inlined */
+    rvh_hash_fn seeded; /* the default's function for a seed other than 0 */
+    int takes_seed;   /* else only seed=None is decided here */
+    int64_t seed_low; /* seeds in [seed_low, seed_high] */
+    uint64_t seed_high;
+} rvh_fast_hasher;
+
+static rvh_fast_hasher rvh_fast_hashers[RVH_FAST_HASHERS];
+static int rvh_fast_hasher_count = 0;
+/* The keyword names, and variant='s two values: paper (0) and guava (1). */
+enum { RVH_KW_HASHER, RVH_KW_SEED, RVH_KW_VARIANT, RVH_KW_COUNT };
+static PyObject *rvh_kw_names[RVH_KW_COUNT] = {NULL, NULL, NULL};
+static PyObject *rvh_variant_names[2] = {NULL, NULL};
+/* hasher= of each entry (references kept for the process's life). */
+static PyObject *rvh_fast_hasher_names[RVH_FAST_HASHERS];
+
+/* At import, before the table is filled: an embedding program that
+ * finalizes Python and starts it again must not compare against (or
+ * release) the objects of the interpreter it finalized. */
+static void rvh_fast_forget(void) {
+    memset(rvh_fast_hasher_names, 0, sizeof(rvh_fast_hasher_names));
+    memset(rvh_kw_names, 0, sizeof(rvh_kw_names));
+    memset(rvh_variant_names, 0, sizeof(rvh_variant_names));
+    rvh_fast_hasher_count = 0;
+}
+
+/* Entry i of the table; i == 0 is the default hasher.  Returns -1 (with
+ * an exception) for an index past the table. */
+static int rvh_fast_hasher_set(int i, PyObject *name, rvh_hash_fn hash, int takes_seed,
+                               int64_t seed_low, uint64_t seed_high) {
+    rvh_fast_hasher *h;
+    if (i < 0 || i >= RVH_FAST_HASHERS) {
+        PyErr_SetString(PyExc_ImportError, "rvh_stable: more hashers than pyglue.h holds");
+        return -1;
+    }
+    h = &rvh_fast_hashers[i];
+    Py_INCREF(name);
+    rvh_fast_hasher_names[i] = name;
+    h->hash = i == 0 ? NULL : hash;
+    h->seeded = hash;
+    h->takes_seed = takes_seed;
+    h->seed_low = seed_low;
+    h->seed_high = seed_high;
+    if (i >= rvh_fast_hasher_count) rvh_fast_hasher_count = i + 1;
+    return 0;
+}
+
+static int rvh_keep_interned(PyObject **slot, const char *text) {
+    PyObject *o = PyUnicode_InternFromString(text);
+    if (o == NULL) return -1;
+    *slot = o;
+    return 0;
+}
+
+/* The keyword names and variant='s two names. */
+static int rvh_fast_names_set(const char *paper, const char *guava) {
+    if (rvh_keep_interned(&rvh_kw_names[RVH_KW_HASHER], "hasher") < 0) return -1;
+    if (rvh_keep_interned(&rvh_kw_names[RVH_KW_SEED], "seed") < 0) return -1;
+    if (rvh_keep_interned(&rvh_kw_names[RVH_KW_VARIANT], "variant") < 0) return -1;
+    if (rvh_keep_interned(&rvh_variant_names[0], paper) < 0) return -1;
+    return rvh_keep_interned(&rvh_variant_names[1], guava);
+}
+
+/* The index of `op` among names[0..count): first by identity (names in
+ * code are interned, so a call's keyword names and values usually are the
+ * very objects), then for an exact str by its characters; -1 if absent. */
+static inline int rvh_find_name(PyObject *op, PyObject *const *names, int count) {
+    int i;
+    for (i = 0; i < count; i++) {
+        if (op == names[i]) return i;
+    }
+    if (!PyUnicode_CheckExact(op)) return -1;
+    for (i = 0; i < count; i++) {
+        if (names[i] != NULL && PyUnicode_Compare(op, names[i]) == 0) return i;
+    }
+    return -1;
+}
+
+/* The options of one call, as the table decides them. */
+typedef struct {
+    const rvh_fast_hasher *hasher;
+    uint64_t seed;
+    int guava;
+} rvh_fast_options;
+
+/* Read the keyword values kwvalues[0..len(kwnames)) into `o`.  Returns 0,
+ * never with an exception set, for anything the general path must see. */
+static int rvh_read_options(PyObject *const *kwvalues, PyObject *kwnames, rvh_fast_options *o) {
+    Py_ssize_t i, count = PyTuple_GET_SIZE(kwnames);
+    int k;
+    PyObject *seed = Py_None;
+    o->hasher = &rvh_fast_hashers[0];
+    o->seed = 0;
+    o->guava = 0;
+    if (rvh_fast_hasher_count == 0 || rvh_kw_names[0] == NULL) return 0; /* not filled */
+    for (i = 0; i < count; i++) {
+        PyObject *value = kwvalues[i];
+        switch (rvh_find_name(PyTuple_GET_ITEM(kwnames, i), rvh_kw_names, RVH_KW_COUNT)) {
+        case RVH_KW_HASHER:
+            k = rvh_find_name(value, rvh_fast_hasher_names, rvh_fast_hasher_count);
+            if (k < 0) return 0;
+            o->hasher = &rvh_fast_hashers[k];
+            break;
+        case RVH_KW_SEED:
+            seed = value;
+            break;
+        case RVH_KW_VARIANT:
+            k = rvh_find_name(value, rvh_variant_names, 2);
+            if (k < 0) return 0;
+            o->guava = k == 1;
+            break;
+        default:
+            return 0;
+        }
+    }
+    if (seed != Py_None) {
+        if (!o->hasher->takes_seed) return 0;
+        if (!rvh_int_between(seed, o->hasher->seed_low, o->hasher->seed_high, &o->seed))
+            return 0;
+    }
+    return 1;
+}
+
+static inline uint64_t rvh_fast_hash(const rvh_fast_options *o, const uint8_t *p, size_t size) {
+    if (o->hasher->hash == NULL) {
+        return o->seed == 0 ? rvh_xxh64(p, size) : o->hasher->seeded(p, size, o->seed);
+    }
+    return o->hasher->hash(p, size, o->seed);
+}
 
 static PyObject *rvh_jump_hash_fastcall(PyObject *module, PyObject *const *args,
                                         Py_ssize_t nargs, PyObject *kwnames) {
     uint64_t key;
-    int32_t n;
+    int32_t n, bucket;
     const uint8_t *text;
     Py_ssize_t size;
+    rvh_fast_options o;
     (void)module;
-    if (kwnames == NULL && nargs == 2 && rvh_int_buckets(args[1], &n)) {
-        if (rvh_int_u64(args[0], &key)) return rvh_bucket_int(rvh_jump(key, n), n);
-        if (rvh_ascii_key(args[0], &text, &size))
-            return rvh_bucket_int(rvh_jump(rvh_xxh64(text, (size_t)size), n), n);
+    if (nargs != 2 || !rvh_int_buckets(args[1], &n)) goto general;
+    if (kwnames != NULL && !rvh_read_options(args + nargs, kwnames, &o)) goto general;
+    if (rvh_int_u64(args[0], &key)) {
+    } else if (rvh_ascii_key(args[0], &text, &size)) {
+        key = kwnames == NULL ? rvh_xxh64(text, (size_t)size) : rvh_fast_hash(&o, text, (size_t)size);
+    } else {
+        goto general;
     }
+    /* One copy of each loop for every form of the call. */
+    bucket = kwnames != NULL && o.guava ? rvh_jump_guava(key, n) : rvh_jump(key, n);
+    return rvh_bucket_int(bucket, n);
+general:
     return PyObject_Vectorcall(rvh_jump_hash_general, args, nargs, kwnames);
 }
 
