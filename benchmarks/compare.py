@@ -10,8 +10,9 @@ runs in a child process of its own, and each round asks the children in turn.
 Prints:
 
 1. ns per key for each implementation at n = 10, 1000 and 10**6;
-2. targets P1-P7 and the memory goals of the performance issue, each with
-   its ratio and PASS or FAIL;
+2. targets P1-P7 and the memory goals of the performance issue, and I1-I3
+   of the interoperability issue (the Guava variant per call and on each
+   batch kernel, every hasher per call), each with its ratio and PASS or FAIL;
 
 and writes ``benchmarks/results/ns_per_key.png`` (ns per key against n) and
 ``benchmarks/results/compare.txt`` (this output).  Exits with status 1 when a
@@ -43,6 +44,7 @@ import numpy as np
 import xxhash
 
 from rvh_stable import _jump as fast
+from rvh_stable import _rules
 from rvh_stable import stable as pure
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -51,8 +53,10 @@ from peers import CScalar, check_peers, naive_jump, numpy_jump
 RESULTS = Path(__file__).resolve().parent / "results"
 KERNEL: str = fast.KERNEL  # picked at import: RVH_STABLE_KERNEL, else the best for this CPU
 SEED = 2014  # the keys of every table
+HASHERS = _rules.HASHERS
 MULT_KEYS = [0x9E3779B97F4A7C15, 123456789123456789, 2**63 + 12345, 424242]
 STR_KEYS = ["user:1001", "TX12345-abcdef", "order-9f8e7d", "sku_000042"]
+ELEVEN_BYTE_KEYS = ["user:000042", "order-98765", "sku-1234567", "ab:cd:ef:01"]
 
 
 def per_call_ns(stmt: str, names: dict[str, Any], calls_per_stmt: int, number: int) -> float:
@@ -80,6 +84,12 @@ def batch_ns(func: Callable[[], Any], count: int) -> Callable[[], float]:
 
 
 def calls(func_name: str, keys: list[Any], wrap: str = "{}") -> str:
+    """Statements calling func_name(key, n) for each key; ``wrap`` may dress
+    the key (``"x({}.encode())"``) or add arguments after it (``"{}, variant='guava'"``),
+    which then come before n: they are keywords."""
+    if ", " in wrap:  # keyword arguments after the key: n goes positionally first
+        key_part, extra = wrap.split(", ", 1)
+        return "; ".join(f"{func_name}({key_part.format(repr(k))}, n, {extra})" for k in keys)
     return "; ".join(f"{func_name}({wrap.format(repr(k))}, n)" for k in keys)
 
 
@@ -104,7 +114,8 @@ class KernelWorker:
     needs a process of its own; the parent asks the children in turn, round
     after round, as ``interleaved`` runs jobs.  One line each way: the child
     first says ``ready <its KERNEL> <answers_digest of its keys>``, then
-    answers each ``<n>`` with the ns per key of ``jump_hash_many(keys, n)``;
+    answers each ``<n> <variant>`` with the ns per key of
+    ``jump_hash_many(keys, n, variant=variant)``;
     it exits at the end of its input.
 
     The keys are the parent's array, mapped from one file by every child:
@@ -141,10 +152,10 @@ class KernelWorker:
                 f"the worker for batch kernel {self.kernel!r} said {reply!r}, not {expected!r}"
             )
 
-    def ns_per_key(self, n: int) -> float:
+    def ns_per_key(self, n: int, variant: str = "paper") -> float:
         assert self._process.stdin is not None
         try:
-            self._process.stdin.write(f"{n}\n")
+            self._process.stdin.write(f"{n} {variant}\n")
             self._process.stdin.flush()
         except BrokenPipeError:
             raise self._died() from None
@@ -185,7 +196,8 @@ def kernel_worker(keys_file: str) -> int:
     keys = np.memmap(keys_file, dtype=np.uint64, mode="r")
     print("ready", fast.KERNEL, answers_digest(keys), flush=True)
     for line in sys.stdin:
-        call = partial(fast.jump_hash_many, keys, int(line))
+        n, variant = line.split()
+        call = partial(fast.jump_hash_many, keys, int(n), variant=variant)
         # One call untimed first: it brings this process's output pages back
         # into the caches, which the other workers' calls have just evicted.
         # In one process, each kernel's call reused the output memory its
@@ -233,6 +245,25 @@ class Bench:
             "rvh_stable jump_hash(str), per call": lambda: per_call_ns(
                 calls("f", STR_KEYS), names, 4, per_call
             ),
+            "jump_hash(int, variant='paper'), per call": lambda: per_call_ns(
+                calls("f", MULT_KEYS, "{}, variant='paper'"), names, 4, per_call
+            ),
+            "jump_hash(int, variant='guava'), per call": lambda: per_call_ns(
+                calls("f", MULT_KEYS, "{}, variant='guava'"), names, 4, per_call
+            ),
+            "jump_hash(11-byte str), per call": lambda: per_call_ns(
+                calls("f", ELEVEN_BYTE_KEYS), names, 4, per_call
+            ),
+            **{
+                f"jump_hash(11-byte str, hasher={h!r}), per call": partial(
+                    per_call_ns,
+                    calls("f", ELEVEN_BYTE_KEYS, f"{{}}, hasher={h!r}"),
+                    names,
+                    4,
+                    per_call,
+                )
+                for h in HASHERS
+            },
             "jump.hash(xxh64(s.encode())), per call": lambda: per_call_ns(
                 calls("g", STR_KEYS, "x({}.encode())"), names, 4, per_call
             ),
@@ -269,7 +300,9 @@ class Bench:
     # --- targets --------------------------------------------------------------
 
     def kernels(self) -> dict[int, dict[str, float]]:
-        """ns per key of each batch kernel this build and CPU have, on the array."""
+        """ns per key of each batch kernel this build and CPU have, on the array,
+        with the paper's loop (rows named after the kernel) and Guava's
+        (``"<kernel>, variant='guava'"``)."""
         digest = answers_digest(self.array)
         with ExitStack() as stack:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=shared_memory())))
@@ -280,13 +313,15 @@ class Bench:
             }
             for worker in workers.values():
                 worker.ready(digest)
-            return {
-                n: interleaved(
-                    {name: partial(worker.ns_per_key, n) for name, worker in workers.items()},
-                    self.rounds,
-                )
+            jobs = {
+                n: {
+                    f"{name}{label}": partial(worker.ns_per_key, n, variant)
+                    for name, worker in workers.items()
+                    for label, variant in (("", "paper"), (", variant='guava'", "guava"))
+                }
                 for n in (10, 1000, 10**6)
             }
+            return {n: interleaved(jobs[n], self.rounds) for n in jobs}
 
     def threads(self, n: int) -> dict[str, float]:
         """ns per key of jump_hash_many(big array, n) with 1 and with 2 threads."""
@@ -365,6 +400,26 @@ TARGETS = (
     Target("P7s", 1000, "<=", 2.5,
            "pure core jump_hash(str), per call", "naive pure-Python loop",
            "pure jump_hash(str) / naive loop (int), n={n}"),
+    Target("I1", 1000, "<=", 1.15,
+           "jump_hash(int, variant='guava'), per call", "jump_hash(int, variant='paper'), per call",
+           "variant='guava' / variant='paper' per call, n={n} (see I1k)"),
+    *(
+        Target("I2", 1000, "<=", 1.3,
+               f"jump_hash(11-byte str, hasher={h!r}), per call",
+               "jump_hash(11-byte str), per call",
+               f"hasher={h!r} / the default (no keyword) per call, n={{n}}")
+        for h in HASHERS
+    ),
+)  # fmt: skip
+
+# Printed without a verdict: what a call with a keyword costs against one
+# without, the variant's loop included (I1 is the loop's own cost).
+PLAIN_INT_CALL = "rvh_stable jump_hash(int), per call"
+INFO = (
+    ("I1k", 1000, "jump_hash(int, variant='guava'), per call", PLAIN_INT_CALL,
+     "variant='guava' / jump_hash(int) without a keyword, n={n}"),
+    ("I1p", 1000, "jump_hash(int, variant='paper'), per call", PLAIN_INT_CALL,
+     "variant='paper' / jump_hash(int) without a keyword: CPython's keyword call, n={n}"),
 )  # fmt: skip
 
 
@@ -407,6 +462,9 @@ def run(quick: bool, chart: bool) -> bool:
                 target.detail.format(n=target.n, big=bench.big.size),
             )
         )
+    for label, n, numerator, denominator, detail in INFO:
+        ratio = tables[n][numerator] / tables[n][denominator]
+        print(f"{label:<4} {ratio:6.2f}  (no target)          {detail.format(n=n)}")
     by_n = bench.kernels()
     print(
         "\nbatch kernels: jump_hash_many(uint64 array, threads=1), ns per key"
@@ -414,6 +472,16 @@ def run(quick: bool, chart: bool) -> bool:
     )
     for name in by_n[10]:
         print(f"{name:<42}" + "".join(f"{by_n[n][name]:>11.1f}" for n in by_n))
+    for name in fast.KERNELS:
+        ok.append(
+            ratio_row(
+                "I3",
+                by_n[1000][f"{name}, variant='guava'"] / by_n[1000][name],
+                1.5,
+                True,
+                f"{name} kernel: array batch, variant='guava' / 'paper', n=1000",
+            )
+        )
     print("\nmemory (tracemalloc peak during one call of 1000 buckets)")
     for label, (peak, output) in bench.memory().items():
         good = peak <= output * 1.15 + 64 * 1024

@@ -35,6 +35,7 @@ __all__ = [
     "Double",
     "div",
     "float_is_ieee_double",
+    "guava_exact",
     "jump_exact",
     "mul",
     "round_ratio",
@@ -166,6 +167,28 @@ def jump_exact(key: int, num_buckets: int) -> int:
 # and the floats are compared with the emulation exactly, as integer ratios.
 _PROBES = ((1233939156, 717200990), (1946780709, 1221885033))
 _TWO31: Double = (1 << 31, 0)
+
+
+def guava_exact(key: int, num_buckets: int) -> int:
+    """guava_exact(key, num_buckets) -> int
+
+    Guava's ``Hashing.consistentHash`` bucket of the uint64 ``key`` (already
+    reduced), for ``num_buckets`` in ``[1, 2**31-1]``, with its one binary64
+    rounding emulated exactly: each step is ``(c + 1) / (d / 2**31)``, the
+    exact ``(c + 1) * 2**31 / d`` rounded once and truncated.  Arguments are
+    not checked.
+    """
+    candidate = 0
+    while True:
+        key = (key * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
+        d = (key >> 33) + 1
+        if d == 2147483648:  # Java's int d wraps to -2**31: the step is negative
+            return candidate
+        # Past 2**31 - 1 Java's cast saturates; either way the step ends the loop.
+        nxt = to_int(round_ratio((candidate + 1) << 31, d))
+        if nxt >= num_buckets:
+            return candidate
+        candidate = nxt
 
 
 def float_is_ieee_double() -> bool:

@@ -222,46 +222,47 @@ def _jump_hash_exact(
     else:
         k = _key_to_u64(key, -1, hash_bytes)
     if variant is not _PAPER and _rules.is_guava(variant):
-        return _jump_guava(k, num_buckets)
+        return _ieee.guava_exact(k, num_buckets)
     return _ieee.jump_exact(k, num_buckets)
 
 
 _jump_hash_exact.__doc__ = jump_hash.__doc__
 
 
-def _jump_guava(k: int, n: int) -> int:
-    """Guava's Hashing.consistentHash(long, int) for the uint64 ``k``.
+def _jump_guava(key: int, num_buckets: int) -> int:
+    """Guava's Hashing.consistentHash(long, int) for the uint64 ``key``.
 
     Guava's loop (recorded answers: tests/data/interop_guava_consistent.csv)
     differs from the paper's in three ways, each kept here:
 
     - one rounding: d / 2**31 is exact, so the step is (candidate + 1) * 2**31
       / d rounded once, where the paper rounds the quotient, then the product;
-    - Java's int overflow: d = (k >> 33) + 1 = 2**31 wraps to -2**31, the step
-      is negative and the loop ends;
+    - Java's int overflow: d = (state >> 33) + 1 = 2**31 wraps to -2**31, the
+      step is negative and the loop ends;
     - Java's cast from double to int saturates (never decisive: 2**31 - 1 is
-      never below n).
+      never below num_buckets).
     """
     candidate = 0
     while True:
-        k = (k * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
-        d = (k >> 33) + 1
+        key = (key * 2862933555777941757 + 1) & 0xFFFFFFFFFFFFFFFF
+        d = (key >> 33) + 1
         if d == 2147483648:
             d = -2147483648
         step = (candidate + 1) / (d / 2147483648.0)
         nxt = 2147483647 if step >= 2147483647.0 else int(step)  # the step is never NaN
-        if nxt < 0 or nxt >= n:
+        if nxt < 0 or nxt >= num_buckets:
             return candidate
         candidate = nxt
 
 
 # On a CPython whose floats are computed by the x87 unit (32-bit x86 without
 # SSE2), float / and * round twice, to 64 bits and then to 53, and rare keys
-# get another bucket than the paper's.  A probe at import finds out; there
-# jump_hash is the integer loop (about twice as slow), everywhere else the
-# float loop above, with no test on its path.
+# get another bucket than the paper's (or Guava's).  A probe at import finds
+# out; there jump_hash and the Guava loop are the integer loops (about twice
+# as slow), everywhere else the float loops above, with no test on their path.
 if not _ieee.float_is_ieee_double():
     jump_hash = _jump_hash_exact
+    _jump_guava = _ieee.guava_exact
 
 
 # --- batches ------------------------------------------------------------------

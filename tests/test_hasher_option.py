@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import shutil
+import subprocess
 from functools import partial
 from pathlib import Path
 from types import ModuleType
@@ -314,3 +316,35 @@ def test_keyword_values_past_the_edges_are_errors(
                 core.jump_hash(key, 10, **options)
             messages.add((type(info.value), str(info.value)))
     assert len(messages) == 1, messages
+
+
+HEADERS = Path(__file__).resolve().parent.parent / "rvh_stable" / "_c"
+
+
+@pytest.mark.skipif(not HEADERS.exists(), reason="needs the source tree")
+@pytest.mark.parametrize("build", [[], ["-DRVH_NO_AVX512"], ["-DRVH_NO_SIMD"]])
+def test_c_guava_loop_and_kernels(tmp_path: Path, build: list[str]) -> None:
+    # tests/c/guava_check.c: the recorded answers through the quick single-key
+    # loop, Guava's plain loop and every kernel of the build; then the quick
+    # step against Guava's on steps built to land on or next to an integer.
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        pytest.skip("no gcc")
+    exe = tmp_path / "guava_check"
+    flags = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off", *build]
+    source = Path(__file__).parent / "c" / "guava_check.c"
+    done = subprocess.run(
+        [gcc, *flags, f"-I{HEADERS}", str(source), "-o", str(exe)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    rows = "".join(f"{key},{n},{bucket}\n" for key, n, bucket, _ in guava_rows())
+    out = subprocess.run(
+        [str(exe), "200000"], input=rows, capture_output=True, text=True, check=True
+    )
+    checked, wrong_quick, wrong_plain, wrong_kernels, steps, wrong_steps, paper_differs = map(
+        int, out.stdout.split()
+    )
+    assert checked == len(guava_rows())
+    assert (wrong_quick, wrong_plain, wrong_kernels, wrong_steps) == (0, 0, 0, 0)
+    assert steps > 400_000
+    assert paper_differs > 100  # steps where the quick step's shortcut had to give way

@@ -12,11 +12,13 @@ the probe's pinned steps, and the keys below, tell the two builds apart.
 
 from __future__ import annotations
 
+import csv
 import os
 import platform
 import random
 from collections.abc import Callable
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +28,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rvh_stable import _ieee, stable
-from rvh_stable._ieee import Double, div, jump_exact, mul, round_ratio, to_int
+from rvh_stable._ieee import Double, div, guava_exact, jump_exact, mul, round_ratio, to_int
 
 JUMP_MULT = 2862933555777941757
 TWO31: Double = (1 << 31, 0)
@@ -501,3 +503,36 @@ def test_pure_core_in_exact_mode(
         assert stable.jump_hash_many([k for k, _ in pairs], n) == [b for _, b in pairs], n
     with pytest.raises(ValueError, match="num_buckets"):
         stable.jump_hash(1, 0)
+
+
+def test_guava_exact_gives_every_recorded_guava_answer() -> None:
+    # Guava 31.1's answers (tests/data/interop_guava_consistent.csv), the keys
+    # where its one rounding or its int overflow decides among them.
+    path = Path(__file__).parent / "data" / "interop_guava_consistent.csv"
+    with open(path, newline="") as f:
+        rows = [(int(r["key"]), int(r["num_buckets"]), int(r["bucket"])) for r in csv.DictReader(f)]
+    assert len(rows) > 5000
+    assert [row for row in rows if guava_exact(row[0], row[1]) != row[2]] == []
+
+
+def test_guava_exact_against_the_float_loop() -> None:
+    rng = random.Random(31)
+    for _ in range(20_000):
+        key, n = rng.getrandbits(64), rng.choice([2, 1000, rng.randrange(1, MAX_BUCKETS + 1)])
+        assert guava_exact(key, n) == stable.jump_hash(key, n, variant="guava"), (key, n)
+
+
+def test_the_x87_pure_core_runs_guava_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where the probe finds double rounding, the pure core's Guava loop is the
+    # integer one too, for single keys and batches.
+    import importlib
+
+    monkeypatch.setattr(_ieee, "float_is_ieee_double", lambda: False)
+    reloaded = importlib.reload(stable)
+    try:
+        assert reloaded._jump_guava is guava_exact
+        assert reloaded.jump_hash(8733038231761546088, 2**30, variant="guava") == 48
+        assert reloaded.jump_hash_many([4626093953513826134] * 3, 2, variant="guava") == [0] * 3
+    finally:
+        monkeypatch.undo()
+        importlib.reload(stable)

@@ -12,6 +12,7 @@ thresholds.
 
 from __future__ import annotations
 
+import csv
 import os
 import pickle
 import struct
@@ -32,8 +33,8 @@ ALL_KERNELS = ["portable", "sse2", "avx512"]
 NEUTRAL_CWD = Path(__file__).parent / "data"
 
 # The child: reads pickled batches of jump_hash_many calls, each (keys, n,
-# threads), from stdin and answers each with the pickled results.  Frames
-# are a 4-byte length and a pickle.
+# threads) or (keys, n, threads, variant), from stdin and answers each with
+# the pickled results.  Frames are a 4-byte length and a pickle.
 WORKER = """
 import pickle, struct, sys
 import rvh_stable._jump as core
@@ -45,8 +46,8 @@ while True:
         break
     calls = pickle.loads(sys.stdin.buffer.read(struct.unpack("<I", head)[0]))
     results = []
-    for keys, n, threads in calls:
-        got = core.jump_hash_many(keys, n, threads=threads)
+    for keys, n, threads, *variant in calls:
+        got = core.jump_hash_many(keys, n, threads=threads, variant=(variant or ["paper"])[0])
         results.append(got if isinstance(got, list) else got.tolist())
     data = pickle.dumps(results)
     out.write(struct.pack("<I", len(data)) + data)
@@ -77,8 +78,9 @@ class KernelProcess:
         self.stdout: IO[bytes] = self.process.stdout
         assert self.stdout.readline().decode().strip() == name  # the kernel it runs
 
-    def many(self, calls: list[tuple[Any, int, int]]) -> list[list[int]]:
-        """[jump_hash_many(keys, n, threads=threads) for each call], as lists."""
+    def many(self, calls: list[tuple[Any, ...]]) -> list[list[int]]:
+        """[jump_hash_many(keys, n, threads=threads[, variant=variant]) for each
+        call], as lists."""
         data = pickle.dumps(calls)
         self.stdin.write(struct.pack("<I", len(data)) + data)
         self.stdin.flush()
@@ -235,3 +237,52 @@ def test_products_exactly_on_num_buckets(
             wanted.append([compiled_core.jump_hash(k, n) for k in keys])
             assert wanted[-1][150 : 150 + count] == [0] * count, (key, n)
     assert kernel.many(calls) == wanted
+
+
+# --- Guava's loop (variant="guava") on every kernel -------------------------------
+
+
+def guava_rows() -> list[tuple[int, int, int]]:
+    path = Path(__file__).parent / "data" / "interop_guava_consistent.csv"
+    with open(path, newline="") as f:
+        return [(int(r["key"]), int(r["num_buckets"]), int(r["bucket"])) for r in csv.DictReader(f)]
+
+
+def test_guava_rows(kernel: KernelProcess, cores: tuple[ModuleType, ModuleType]) -> None:
+    # Guava's recorded answers (the keys where its loop and the paper's part
+    # among them), each among other keys in batches long enough for every kernel.
+    by_n: dict[int, list[tuple[int, int]]] = {}
+    for key, n, bucket in guava_rows():
+        by_n.setdefault(n, []).append((key, bucket))
+    filler = random_keys(300, 2).tolist()
+    calls, wanted = [], []
+    for n, pairs in by_n.items():
+        keys = [k for k, _ in pairs] * 3 + filler
+        expected = [b for _, b in pairs] * 3
+        expected += [cores[1].jump_hash(k, n, variant="guava") for k in filler]
+        shift = n % len(keys)
+        calls.append((np.array(keys[shift:] + keys[:shift], dtype=np.uint64), n, 1, "guava"))
+        wanted.append(expected[shift:] + expected[:shift])
+    assert kernel.many(calls) == wanted
+
+
+@pytest.mark.parametrize("n", [1, 7, 1000, 2**31 - 1])
+def test_guava_at_every_length(kernel: KernelProcess, compiled_core: ModuleType, n: int) -> None:
+    keys = random_keys(700, 11)
+    expected = [compiled_core.jump_hash(k, n, variant="guava") for k in keys.tolist()]
+    calls: list[tuple[Any, ...]] = []
+    wanted = []
+    for length in range(len(keys) + 1):
+        calls += [(keys[len(keys) - length :], n, 1, "guava"), (keys[:length], n, 1, "guava")]
+        wanted += [expected[len(keys) - length :], expected[:length]]
+    assert kernel.many(calls) == wanted
+
+
+@pytest.mark.parametrize("n", [2, 1000, 2**31 - 1])
+def test_guava_random_keys_match_single_calls(
+    kernel: KernelProcess, compiled_core: ModuleType, n: int
+) -> None:
+    keys = random_keys(50_000, n + 1)
+    expected = [compiled_core.jump_hash(k, n, variant="guava") for k in keys.tolist()]
+    calls = [(keys, n, 1, "guava"), (keys, n, 2, "guava"), (keys.tolist(), n, 1, "guava")]
+    assert kernel.many(calls) == [expected] * len(calls)

@@ -52,26 +52,30 @@ static inline int64_t rvh_guava_next(uint64_t state, int64_t c) {
     return rvh_java_d2i((double)(c + 1) / ((double)d / 2147483648.0));
 }
 
-/* Guava's step again, with the same result, for the loop of one key.
+/* Guava's step again, for the loop of one key: the same result, or where
+ * the result is 2**31 - 1 or more, another that is too (either ends the
+ * loop, as no n exceeds 2**31 - 1).
  *
- * There the division (c + 1) / (d / 2**31) is on the chain from one
- * candidate to the next and sets the pace.  So this step first takes the
- * paper's product p = (c + 1) * (2**31 / d), whose division depends on the
- * state alone and overlaps the previous step, and answers floor(p) when p is
- * clearly inside (floor(p), floor(p) + 1); otherwise, about once in 2**18
- * steps, it takes Guava's step itself.  The two agree: with x the exact
- * (c + 1) * 2**31 / d >= 1 and u = 2**-53, |p - x| <= (2 + u) u x, and
- * Guava's rounded quotient g has |g - x| <= u x, so |g - p| < 4 u p =
- * 2**-51 p.  If p is more than 2**-50 p from both floor(p) and floor(p) + 1,
- * g lies strictly between the two and (int) g = floor(p).  As p >= 1,
- * p - floor(p) and 1 - (p - floor(p)) are exact.  Where d wraps (d = 2**31)
- * p = c + 1 is an integer, and Guava's step decides.  tests/c/guava_check.c
- * holds this to rvh_guava_next on steps built to land next to integers. */
+ * In Guava's loop the division (c + 1) / (d / 2**31) is on the chain from
+ * one candidate to the next and sets the pace.  So this step first takes
+ * the paper's product p = (c + 1) * (2**31 / d), whose division depends on
+ * the state alone and overlaps the previous step, and answers floor(p) when
+ * p is clearly inside (floor(p), floor(p) + 1); otherwise, about once in
+ * 2**18 steps, it takes Guava's step itself.  The two agree: with x the
+ * exact (c + 1) * 2**31 / d >= 1 and u = 2**-53, |p - x| <= (2 + u) u x,
+ * and Guava's rounded quotient g has |g - x| <= u x, so |g - p| < 4 u p =
+ * 2**-51 p, which is below 2**-20 while p < 2**31.  There, if p's fraction
+ * p - floor(p) (exact, as p >= 1) is within (2**-19, 1 - 2**-19), g lies
+ * strictly between floor(p) and floor(p) + 1, and (int) g = floor(p).  From
+ * p >= 2**31 on, g >= 2**31 - 1 too, and both end the loop.  Where d wraps
+ * (d = 2**31), p = c + 1 is an integer, and Guava's step decides.
+ * tests/c/guava_check.c holds this to rvh_guava_next on steps built to land
+ * on and next to integers. */
 static inline int64_t rvh_guava_next_quick(uint64_t state, int64_t c) {
     double p = (double)(c + 1) * (2147483648.0 / (double)(int64_t)((state >> 33) + 1));
     int64_t next = (int64_t)p; /* 1 <= p < 2**62 */
     double frac = p - (double)next;
-    if (frac > p * 0x1p-50 && 1.0 - frac > p * 0x1p-50) return next;
+    if (frac > 0x1p-19 && frac < 1.0 - 0x1p-19) return next;
     return rvh_guava_next(state, c);
 }
 

@@ -1,7 +1,7 @@
 /* Checks Guava's loop in the shipped headers (rvh_stable/_c/jump_guava.h and
  * every batch kernel's Guava form) in two ways, and prints one line:
  *
- *   rows wrong_quick wrong_plain wrong_kernels steps wrong_steps
+ *   rows wrong_quick wrong_plain wrong_kernels steps wrong_steps paper_differs
  *
  * - rows: "key,num_buckets,bucket" lines on stdin (Guava's recorded answers,
  *   tests/data/interop_guava_consistent.csv without its header), each
@@ -11,7 +11,9 @@
  *   that the exact step (c + 1) * 2**31 / d lands on or next to an integer,
  *   where the quick step's shortcut must give way; argv[1] is how many
  *   (c, m) pairs to build, each tried with the d on both sides of
- *   (c + 1) * 2**31 / m.
+ *   (c + 1) * 2**31 / m.  paper_differs counts the steps where the paper's
+ *   step (rvh_next_j) gives another candidate than Guava's: there the
+ *   shortcut had to give way, so they show that the check reaches it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -34,7 +36,7 @@ int main(int argc, char **argv) {
     unsigned long long key;
     long num_buckets, bucket, pairs = argc > 1 ? atol(argv[1]) : 0, t;
     long rows = 0, wrong_quick = 0, wrong_plain = 0, wrong_kernels = 0;
-    long steps = 0, wrong_steps = 0;
+    long steps = 0, wrong_steps = 0, paper_differs = 0;
     static uint64_t keys[COPIES];
     static int64_t out[COPIES];
     int count, k, i;
@@ -59,7 +61,7 @@ int main(int argc, char **argv) {
         d0 = (int64_t)((((uint64_t)c + 1) << 31) / (uint64_t)m);
         for (d = d0 - 2; d <= d0 + 2; d++) {
             uint64_t state;
-            int64_t quick;
+            int64_t quick, plain, paper;
             if (d < 1 || d > 2147483648LL) continue;
             state = ((uint64_t)(d - 1) << 33) | (rng() >> 31);
             steps++;
@@ -67,10 +69,13 @@ int main(int argc, char **argv) {
             /* Java saturates at 2**31 - 1; the quick step need not, as
              * both are past every n. */
             if (quick > 2147483647) quick = 2147483647;
-            wrong_steps += quick != rvh_guava_next(state, c);
+            plain = rvh_guava_next(state, c);
+            wrong_steps += quick != plain;
+            paper = rvh_next_j(state, c);
+            paper_differs += (paper > 2147483647 ? 2147483647 : paper) != plain;
         }
     }
-    printf("%ld %ld %ld %ld %ld %ld\n", rows, wrong_quick, wrong_plain, wrong_kernels, steps,
-           wrong_steps);
+    printf("%ld %ld %ld %ld %ld %ld %ld\n", rows, wrong_quick, wrong_plain, wrong_kernels, steps,
+           wrong_steps, paper_differs);
     return 0;
 }
