@@ -32,6 +32,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .aio import async_jump_hash, async_jump_hash_many, jump_hash_async
     from .cli import main
+    from .router import Plan, Router, plan
 
 # The asyncio layer and the command line are imported on first use, not here:
 # asyncio alone takes ~30 ms to import, and a package that imported .cli would
@@ -41,6 +42,9 @@ _LAZY = {
     "jump_hash_async": "aio",
     "async_jump_hash_many": "aio",
     "main": "cli",
+    "Router": "router",
+    "Plan": "router",
+    "plan": "router",
 }
 
 
@@ -61,6 +65,8 @@ __all__ = [
     "IMPLEMENTATION",
     "KERNEL",
     "MAX_BUCKETS",
+    "Plan",
+    "Router",
     "__version__",
     "async_jump_hash",
     "async_jump_hash_many",
@@ -69,5 +75,6 @@ __all__ = [
     "jump_hash_async",
     "jump_hash_many",
     "main",
+    "plan",
     "xxh64",
 ]

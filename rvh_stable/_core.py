@@ -79,6 +79,7 @@ __all__ = [
     "IMPLEMENTATION",
     "KERNEL",
     "MAX_BUCKETS",
+    "MementoTable",
     "core",
     "hash_key",
     "jump_hash",
@@ -88,6 +89,7 @@ __all__ = [
 
 IMPLEMENTATION: str = core.IMPLEMENTATION
 KERNEL: str = core.KERNEL
+MementoTable = core.MementoTable
 hash_key = core.hash_key
 jump_hash = core.jump_hash
 jump_hash_many = core.jump_hash_many

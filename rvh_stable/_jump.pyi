@@ -29,3 +29,20 @@ def jump_hash_many(
     seed: int | None = ...,
     variant: str = ...,
 ) -> Any: ...
+
+class MementoTable:
+    size: Final[int]
+    live: Final[int]
+    def __init__(
+        self,
+        size: int,
+        replacers: dict[int, int],
+        names: tuple[str | None, ...],
+        *,
+        hasher: str = ...,
+        seed: int | None = ...,
+    ) -> None: ...
+    def slot_for(self, key: int | str | bytes | bytearray | memoryview) -> int: ...
+    def node_for(self, key: int | str | bytes | bytearray | memoryview) -> str: ...
+    def slots_for(self, keys: Any, *, threads: int | None = 1) -> Any: ...
+    def nodes_for(self, keys: Any, *, threads: int | None = 1) -> list[str]: ...

@@ -51,6 +51,8 @@ import threading
 from rvh_stable import _rules
 
 cdef extern from "Python.h":
+    void _incref "Py_INCREF"(PyObject* o) noexcept
+    void _decref "Py_DECREF"(PyObject* o) noexcept
     bint PyLong_CheckExact(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     int PyErr_CheckSignals() except -1
@@ -84,6 +86,23 @@ cdef extern from "_c/kernels.h":
     const _kernel* _kernel_table "rvh_kernel_table"(int* count) noexcept
     bint _kernel_available "rvh_kernel_available"(const _kernel* kernel) noexcept
     int _kernel_best "rvh_kernel_best"() noexcept
+
+cdef extern from "_c/memento.h":
+    ctypedef struct _memento_entry "rvh_memento_entry":
+        int32_t bucket
+        int32_t replacer
+    ctypedef struct _memento "rvh_memento":
+        int32_t size
+        uint32_t mask
+        const _memento_entry* entries
+        const void* const* working
+    void _memento_put "rvh_memento_put"(_memento_entry* entries, uint32_t mask, int32_t bucket,
+                                        int32_t replacer) noexcept
+    int32_t _memento_resolve "rvh_memento_resolve"(const _memento* m, int32_t b, const uint8_t* key,
+                                                   size_t size) noexcept nogil
+    void _memento_int_bytes "rvh_memento_int_bytes"(uint64_t key, uint8_t* out) noexcept nogil
+    void _memento_fix_ints "rvh_memento_fix_ints"(const _memento* m, const uint64_t* keys,
+                                                  Py_ssize_t count, int64_t* out) noexcept nogil
 
 cdef extern from "_c/pace.h":
     int64_t _monotonic_ns "rvh_monotonic_ns"() noexcept nogil
@@ -514,6 +533,8 @@ cdef class _Job:
     cdef int32_t n
     cdef int64_t* out
     cdef _batch_fn kernel  # the batch kernel (_loop_kernel)
+    cdef const _memento* memento  # a MementoTable's lookups after the kernel, or NULL
+    cdef object memento_owner  # the MementoTable that memento points into
     cdef Py_ssize_t done  # keys hashed so far
     # Room for BLOCK converted keys, when the slice is not aligned native
     # uint64.  On the heap, not the stack: the job may run on a thread with
@@ -539,6 +560,9 @@ cdef class _Job:
         if self.block == NULL:
             self.kernel(<const uint64_t*>self.src + first, end - first, self.n,
                         self.out + first)
+            if self.memento != NULL:
+                _memento_fix_ints(self.memento, <const uint64_t*>self.src + first, end - first,
+                                  self.out + first)
         else:
             k = first
             while k < end:
@@ -549,6 +573,8 @@ cdef class _Job:
                     self.block[i] = _load(self.src + (k + i) * self.stride, self.itemsize,
                                           self.is_signed, self.swap)
                 self.kernel(self.block, m, self.n, self.out + k)
+                if self.memento != NULL:
+                    _memento_fix_ints(self.memento, self.block, m, self.out + k)
                 k += m
         self.done = end
 
@@ -580,8 +606,11 @@ cdef class _Job:
 
 
 cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_ndarray,
-                         _batch_fn run):
-    """Hash an integer buffer; None when ``keys`` must be iterated instead."""
+                         _batch_fn run, MementoTable table=None, bint names=False):
+    """Hash an integer buffer; None when ``keys`` must be iterated instead.
+
+    With a ``table``, the buckets are its slots (n is its size), and with
+    ``names`` the result is the list of their node names."""
     cdef _Buffer src = _Buffer.__new__(_Buffer)
     cdef _Buffer dest = _Buffer.__new__(_Buffer)
     cdef Py_ssize_t count, stride, per, start, i, chunks
@@ -646,19 +675,25 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
         job.swap = swap
         job.n = n
         job.kernel = run
+        if table is not None:
+            job.memento = &table.m
+            job.memento_owner = table
         job.out = <int64_t*>dest.view.buf + start
         job.prepare()
         jobs.append(job)
         start += job.count
     _run_jobs(jobs)
 
-    if is_ndarray:
+    if is_ndarray and not names:
         return result
     values = <const int64_t*>dest.view.buf
     as_list = []
     start = 0
     while start < count:
-        _extend_buckets(as_list, values + start, min(CHECKPOINT_KEYS, count - start), n)
+        if names:
+            table._extend_names(as_list, values + start, min(CHECKPOINT_KEYS, count - start))
+        else:
+            _extend_buckets(as_list, values + start, min(CHECKPOINT_KEYS, count - start), n)
         start += CHECKPOINT_KEYS
         _checkpoint()
     return as_list
@@ -716,42 +751,75 @@ cdef int _extend_buckets(list out, const int64_t* buckets, Py_ssize_t m, int32_t
     return 0
 
 
-cdef list _iter_batch(object keys, int32_t n, const _KeyHash* hk, _batch_fn run):
+cdef list _iter_batch(object keys, int32_t n, const _KeyHash* hk, _batch_fn run,
+                      MementoTable table=None, bint names=False):
     # Keys are turned into uint64 a block at a time, then the block goes
-    # through the same batch kernels as arrays.
+    # through the same batch kernels as arrays.  With a ``table`` the block's
+    # keys are held until their removed buckets are resolved (that needs the
+    # keys' bytes); ``names`` gives node names instead of buckets.
     # The buffers are on the heap: a key's __index__ or the iterable may call
     # back into jump_hash_many, and each level of that must cost little stack.
     cdef list result = []
     cdef Py_ssize_t i = 0
     cdef Py_ssize_t m = 0
+    cdef Py_ssize_t t
     if not isinstance(keys, (list, tuple)):
         try:
             keys = iter(keys)
         except TypeError:
             _rules.raise_keys_not_iterable(keys)
-    cdef uint64_t* block = <uint64_t*>PyMem_Malloc(BLOCK * (sizeof(uint64_t) + sizeof(int64_t)))
+    cdef uint64_t* block = <uint64_t*>PyMem_Malloc(
+        BLOCK * (sizeof(uint64_t) + sizeof(int64_t) + sizeof(PyObject*)))
     if block == NULL:
         raise MemoryError()
     cdef int64_t* buckets = <int64_t*>(block + BLOCK)
+    cdef PyObject** held = <PyObject**>(buckets + BLOCK)  # with a table: the block's keys
     try:
         for key in keys:
             if PyLong_CheckExact(key):
                 _exact_int_u64(key, i, &block[m])
             else:
                 _key_u64(key, i, &block[m], hk)
+            if table is not None:
+                held[m] = <PyObject*>key
+                _incref(held[m])
             m += 1
             i += 1
             if m == BLOCK:
                 run(block, m, n, buckets)
-                _extend_buckets(result, buckets, m, n)
-                m = 0
+                m = 0  # _emit_block lets go of the keys held, whatever happens
+                _emit_block(result, block, buckets, held, BLOCK, n, table, names)
                 if i % CHECKPOINT_KEYS == 0:
                     _checkpoint()
         run(block, m, n, buckets)
-        _extend_buckets(result, buckets, m, n)
+        t = m
+        m = 0
+        _emit_block(result, block, buckets, held, t, n, table, names)
     finally:
+        if table is not None:
+            for t in range(m):
+                _decref(held[t])
         PyMem_Free(block)
     return result
+
+
+cdef int _emit_block(list result, const uint64_t* block, int64_t* buckets, PyObject** held,
+                     Py_ssize_t m, int32_t n, MementoTable table, bint names) except -1:
+    """Append a block's results to ``result``; with a table, resolve its
+    removed buckets first and let go of the block's keys."""
+    cdef Py_ssize_t t
+    if table is None:
+        return _extend_buckets(result, buckets, m, n)
+    try:
+        for t in range(m):
+            if table.names[buckets[t]] == NULL:
+                buckets[t] = table._resolve(<object>held[t], block[t], <int32_t>buckets[t])
+    finally:
+        for t in range(m):
+            _decref(held[t])
+    if names:
+        return table._extend_names(result, buckets, m)
+    return _extend_buckets(result, buckets, m, n)
 
 
 def jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper"):
@@ -782,3 +850,132 @@ def jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, v
     return numpy.array(_iter_batch(keys.ravel(), n, &hk, run), dtype=numpy.int64).reshape(
         keys.shape
     )
+
+
+# --- MementoHash lookups (rvh_stable.Router) -------------------------------------
+
+
+@cython.final
+cdef class MementoTable:
+    """MementoTable(size, replacers, names, *, hasher="xxh64", seed=None)
+
+    The lookups of one state of a rvh_stable.Router, which builds it: the
+    twin of stable.MementoTable (its docstring is the specification), with
+    the lookup in C (``_c/memento.h``).  Immutable.
+    """
+    cdef _memento m
+    cdef _memento_entry* entries
+    cdef PyObject** names  # borrowed from names_tuple; NULL for a removed bucket
+    cdef tuple names_tuple
+    cdef _KeyHash hk
+    cdef readonly int size
+    cdef readonly int live
+
+    def __cinit__(self, size, replacers, names, *, hasher="xxh64", seed=None):
+        cdef uint32_t capacity = 1
+        cdef Py_ssize_t i
+        size, table = _rules.check_memento(size, replacers, names)
+        _key_hash(hasher, seed, &self.hk)
+        self.size = size
+        self.live = size - len(table)
+        self.names_tuple = names
+        self.names = <PyObject**>PyMem_Malloc(max(size, 1) * sizeof(PyObject*))
+        if self.names == NULL:
+            raise MemoryError()
+        for i in range(size):
+            self.names[i] = NULL if names[i] is None else <PyObject*>names[i]
+        self.m.size = size
+        self.m.working = <const void* const*>self.names
+        if table:
+            while capacity < 2 * len(table):  # at most half full
+                capacity *= 2
+            self.entries = <_memento_entry*>PyMem_Malloc(capacity * sizeof(_memento_entry))
+            if self.entries == NULL:
+                raise MemoryError()
+            for i in range(capacity):
+                self.entries[i].bucket = -1
+            for bucket, replacer in table.items():
+                _memento_put(self.entries, capacity - 1, bucket, replacer)
+            self.m.mask = capacity - 1
+            self.m.entries = self.entries
+
+    def __dealloc__(self):
+        PyMem_Free(self.names)
+        PyMem_Free(self.entries)
+
+    cdef int32_t _resolve(self, object key, uint64_t k, int32_t b) except -1:
+        """The working bucket of ``key`` (its uint64 is ``k``) from its jump
+        bucket b: b itself, or the end of Memento's rehash chain, fed the
+        key's rehash bytes (stable._rehash_bytes says which)."""
+        cdef uint8_t pattern[8]
+        cdef const uint8_t* text
+        cdef Py_ssize_t size
+        cdef Py_buffer view
+        if self.names[b] != NULL:
+            return b
+        if PyUnicode_Check(key):
+            if _ascii_key(<PyObject*>key, &text, &size):
+                return _memento_resolve(&self.m, b, text, <size_t>size)
+            data = PyUnicode_AsUTF8String(key)  # checked when k was computed
+            return _memento_resolve(&self.m, b, <const uint8_t*>PyBytes_AS_STRING(data),
+                                    <size_t>PyBytes_GET_SIZE(data))
+        if isinstance(key, (bytes, bytearray, memoryview)):
+            if isinstance(key, memoryview) and not key.c_contiguous:
+                key = key.tobytes()
+            PyObject_GetBuffer(key, &view, PyBUF_SIMPLE)
+            try:
+                return _memento_resolve(&self.m, b, <const uint8_t*>view.buf, <size_t>view.len)
+            finally:
+                PyBuffer_Release(&view)
+        _memento_int_bytes(k, pattern)
+        return _memento_resolve(&self.m, b, pattern, 8)
+
+    cdef int _extend_names(self, list out, const int64_t* slots, Py_ssize_t m) except -1:
+        cdef Py_ssize_t t
+        for t in range(m):
+            out.append(<object>self.names[slots[t]])
+        return 0
+
+    cdef int32_t _slot(self, object key) except -1:
+        cdef uint64_t k
+        if self.live == 0:
+            _rules.raise_no_nodes()
+        _key_u64(key, -1, &k, &self.hk)
+        return self._resolve(key, k, _jump(k, self.size))
+
+    def slot_for(self, key):
+        """The working bucket (a router's slot) of ``key``."""
+        return self._slot(key)
+
+    def node_for(self, key):
+        """The node name of ``key``'s slot."""
+        return <object>self.names[self._slot(key)]
+
+    cdef object _many(self, object keys, object threads, bint names):
+        cdef Py_ssize_t nthreads = _rules.resolve_threads(threads)
+        if self.live == 0:
+            _rules.raise_no_nodes()
+        _rules.check_keys(keys)
+        numpy = sys.modules.get("numpy")
+        cdef bint is_ndarray = numpy is not None and isinstance(keys, numpy.ndarray)
+        if PyObject_CheckBuffer(keys):
+            result = _array_batch(keys, self.size, nthreads, is_ndarray, _run_kernel, self, names)
+            if result is not None:
+                return result
+        if not is_ndarray:
+            return _iter_batch(keys, self.size, &self.hk, _run_kernel, self, names)
+        if keys.ndim == 0:
+            _rules.raise_keys_ndim(0)
+        found = _iter_batch(keys.ravel(), self.size, &self.hk, _run_kernel, self, names)
+        if names:
+            return found
+        return numpy.array(found, dtype=numpy.int64).reshape(keys.shape)
+
+    def slots_for(self, keys, *, threads=1):
+        """``[slot_for(k) for k in keys]``, taking keys as jump_hash_many does;
+        a NumPy array gives an int64 array of its shape."""
+        return self._many(keys, threads, False)
+
+    def nodes_for(self, keys, *, threads=1):
+        """``[node_for(k) for k in keys]``, taking keys as jump_hash_many does."""
+        return self._many(keys, threads, True)

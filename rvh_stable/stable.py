@@ -33,6 +33,7 @@ __all__ = [
     "KERNEL",
     "KERNELS",
     "MAX_BUCKETS",
+    "MementoTable",
     "hash_key",
     "jump_hash",
     "jump_hash_many",
@@ -353,3 +354,117 @@ def jump_hash_many(
         result = _iter_batch(array.ravel(), n, hash_bytes, loop)
     numpy = sys.modules["numpy"]
     return numpy.array(result, dtype=numpy.int64).reshape(array.shape)
+
+
+# --- MementoHash lookups (rvh_stable.Router) -------------------------------------
+
+
+def _rehash_bytes(key: object, k: int) -> bytes:
+    """The bytes Memento's rehash reads for a key whose uint64 is ``k``
+    (already checked by _key_to_u64): a str's UTF-8, a bytes-like key's bytes,
+    and for an int key the 8 little-endian bytes of its 64-bit pattern."""
+    if isinstance(key, str):
+        return str.encode(key, "utf-8")
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        return key if type(key) is bytes else memoryview(key).tobytes()
+    return k.to_bytes(8, "little")
+
+
+class MementoTable:
+    """MementoTable(size, replacers, names, *, hasher="xxh64", seed=None)
+
+    The lookups of one state of a rvh_stable.Router, which builds it (the
+    arguments are those _rules.check_memento checks): MementoHash over a
+    bucket array of ``size`` buckets, ``replacers`` mapping each removed
+    bucket to its replacer, ``names`` the node name of each bucket (None for a
+    removed one).  Immutable: the router builds a new table for each change.
+
+    A key's bucket: ``b = jump_hash(key, size, hasher=hasher, seed=seed)``;
+    while b is removed, with replacer r, ``b = XXH64(rehash bytes, seed=b) %
+    r``, then on along the replacers of the buckets reached while they are at
+    least r (the loop in ``_c/memento.h``).  The rehash bytes are a str's
+    UTF-8, a bytes-like key's bytes, and an int key's 64-bit pattern as 8
+    little-endian bytes, whatever the hasher.
+    """
+
+    __slots__ = ("_hash_bytes", "_names", "_replacers", "live", "size")
+
+    def __init__(
+        self,
+        size: int,
+        replacers: dict[int, int],
+        names: tuple[str | None, ...],
+        *,
+        hasher: str = "xxh64",
+        seed: int | None = None,
+    ) -> None:
+        self.size, self._replacers = _rules.check_memento(size, replacers, names)
+        self._names = names
+        self._hash_bytes = _byte_hasher(hasher, seed)
+        #: The number of working buckets.
+        self.live = size - len(self._replacers)
+
+    def _resolve(self, key: object, k: int, b: int) -> int:
+        replacers = self._replacers
+        r = replacers.get(b, -1)
+        if r < 0:
+            return b
+        data = _rehash_bytes(key, k)
+        while r >= 0:
+            b = _hashers.xxh64(data, seed=b) % r
+            rr = replacers.get(b, -1)
+            while rr >= r:
+                b = rr
+                rr = replacers.get(b, -1)
+            r = rr
+        return b
+
+    def slot_for(self, key: int | str | bytes | bytearray | memoryview) -> int:
+        """The working bucket (a router's slot) of ``key``."""
+        if self.live == 0:
+            _rules.raise_no_nodes()
+        k = _key_to_u64(key, -1, self._hash_bytes)
+        return self._resolve(key, k, jump_hash(k, self.size))
+
+    def node_for(self, key: int | str | bytes | bytearray | memoryview) -> str:
+        """The node name of ``key``'s slot."""
+        return self._names[self.slot_for(key)]  # type: ignore[return-value]
+
+    def _slots(self, keys: object, threads: int | None) -> tuple[list[int], Any]:
+        _rules.resolve_threads(threads)
+        if self.live == 0:
+            _rules.raise_no_nodes()
+        _rules.check_keys(keys)
+        ndarray = _numpy_array_type()
+        array: Any = keys if ndarray is not None and isinstance(keys, ndarray) else None
+        values = _int_buffer_values(keys, array is not None)
+        n, hash_bytes, resolve = self.size, self._hash_bytes, self._resolve
+        if values is not None:
+            return [resolve(k, k, jump_hash(k, n)) for k in values], array
+        if array is not None:
+            if array.ndim == 0:
+                _rules.raise_keys_ndim(0)
+            keys = array.ravel()
+        try:
+            iterator = iter(keys)  # type: ignore[call-overload]
+        except TypeError:
+            _rules.raise_keys_not_iterable(keys)
+        slots = []
+        for i, key in enumerate(iterator):
+            k = _key_to_u64(key, i, hash_bytes)
+            slots.append(resolve(key, k, jump_hash(k, n)))
+        return slots, array
+
+    def slots_for(self, keys: Any, *, threads: int | None = 1) -> Any:
+        """``[slot_for(k) for k in keys]``, taking keys as jump_hash_many does;
+        a NumPy array gives an int64 array of its shape."""
+        slots, array = self._slots(keys, threads)
+        if array is None:
+            return slots
+        numpy = sys.modules["numpy"]
+        return numpy.array(slots, dtype=numpy.int64).reshape(array.shape)
+
+    def nodes_for(self, keys: Any, *, threads: int | None = 1) -> list[str]:
+        """``[node_for(k) for k in keys]``, taking keys as jump_hash_many does."""
+        names = self._names
+        return [names[s] for s in self._slots(keys, threads)[0]]  # type: ignore[misc]

@@ -1,0 +1,497 @@
+"""Named nodes on MementoHash: ``Router``, and which keys move: ``plan``.
+
+Jump hash numbers its buckets 0..n-1 and can only add or remove the last
+one.  MementoHash (Coluzzi, Brocco, Antonucci, Leidi; IEEE/ACM Transactions
+on Networking 2024, arXiv 2306.09783) keeps jump's lookup and lets any bucket
+be removed, remembering one entry per removed bucket.  A ``Router`` puts
+named nodes with weights on Memento's buckets ("slots"):
+
+* The nodes of the initial list take slots 0, 1, 2, ... in order; a node of
+  weight w takes w consecutive slots.
+* ``remove(name)`` frees the node's slots, highest first (so a node at the end
+  of the array shrinks it, as jump does, and leaves no entry behind).
+* ``add(name, weight)`` takes w slots, one at a time: each is the most
+  recently freed slot (Memento restores removed buckets last in, first out),
+  or a new slot at the end when none is free.  Adding a node back right after
+  removing it gives it the very slots it had.
+
+This file is the bookkeeping: which slot belongs to which node, Memento's
+removal history, the JSON state, replicas and plans.  The lookups run in
+the core the package picked (``_core.MementoTable``: C in the compiled core,
+``_c/memento.h``, and Python in the pure one); a router builds a new,
+immutable table for each change and swaps it in, so a lookup on another
+thread sees the state before a change or after it, never half of it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from . import _rules
+from ._core import core as _picked_core
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "Plan", "Router", "plan"]
+
+#: The ``format`` and ``version`` fields of ``Router.to_json()``.
+FORMAT = "rvh_stable.router"
+FORMAT_VERSION = 1
+
+Key = int | str | bytes | bytearray | memoryview
+
+#: The core module rvh_stable._core picked at import: its MementoTable runs
+#: the lookups.  (The tests swap in each core in turn.)
+_core: Any = _picked_core
+
+_FIELDS = ("format", "version", "hasher", "seed", "size", "nodes", "slots", "removed")
+
+
+def _check_name(name: object, what: str = "node name") -> str:
+    if type(name) is not str:
+        raise TypeError(f"{what} must be a str, got {type(name).__name__}")
+    return name
+
+
+def _check_weight(weight: object, name: str) -> int:
+    if _rules.is_bool(weight) or type(weight) is not int:
+        raise TypeError(f"weight of node {name!r} must be an int >= 1, got {type(weight).__name__}")
+    if weight < 1:
+        raise ValueError(f"weight of node {name!r} must be an int >= 1, got {weight}")
+    return weight
+
+
+class _State:
+    """One state of a router: Memento's bookkeeping and the slots' owners.
+
+    ``removed`` maps each removed slot to ``(replacer, previous)`` in the
+    order of removal (dicts keep it); ``last`` is the slot the next add
+    restores (``size`` when none is removed).
+    """
+
+    __slots__ = ("last", "removed", "size", "slots", "weights")
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.slots: list[str | None] = []
+        self.removed: dict[int, tuple[int, int]] = {}
+        self.last = 0
+        self.weights: dict[str, int] = {}  # the nodes, in the order they joined
+
+    def copy(self) -> _State:
+        other = _State()
+        other.size, other.last = self.size, self.last
+        other.slots = list(self.slots)
+        other.removed = dict(self.removed)
+        other.weights = dict(self.weights)
+        return other
+
+    # Memento's two operations, as the paper gives them.
+
+    def free(self, slot: int) -> None:
+        """Memento's remove(slot)."""
+        if not self.removed and slot == self.size - 1:  # the last slot: jump's own shrink
+            self.size = self.last = slot
+            del self.slots[slot]
+            return
+        self.removed[slot] = (self.size - len(self.removed) - 1, self.last)
+        self.last = slot
+        self.slots[slot] = None
+
+    def take(self) -> int:
+        """Memento's add(): the slot it restores, or a new one at the end."""
+        slot = self.last
+        if self.removed:
+            self.last = self.removed.pop(slot)[1]
+        else:
+            self.last = slot + 1
+        if slot >= self.size:
+            self.size = slot + 1
+            self.slots.append(None)
+        return slot
+
+    def add(self, name: str, weight: int) -> None:
+        if self.size + max(0, weight - len(self.removed)) > _rules.MAX_BUCKETS:
+            raise ValueError(f"a router holds at most {_rules.MAX_BUCKETS} slots in all")
+        for _ in range(weight):
+            self.slots[self.take()] = name
+        self.weights[name] = weight
+
+    def remove(self, name: str) -> None:
+        for slot in sorted(
+            (s for s, owner in enumerate(self.slots) if owner == name), reverse=True
+        ):
+            self.free(slot)
+        del self.weights[name]
+
+
+class Router:
+    """Router(nodes=(), *, hasher="xxh64", seed=None)
+
+    Named nodes on MementoHash.  ``nodes`` is an iterable of names (weight 1
+    each) or a mapping of names to int weights >= 1.  ``hasher`` and ``seed``
+    are jump_hash's: how a str or bytes key becomes the integer that Memento's
+    jump lookup is fed.
+
+    Lookups (the methods of the current immutable table; thread-safe):
+
+    * ``node_for(key)``: the key's node; ``nodes_for(keys, threads=1)``: a
+      list of them, taking keys as jump_hash_many does;
+    * ``slot_for(key)``, ``slots_for(keys, threads=1)``: Memento's buckets.
+
+    Changes: ``add(name, weight=1)``, ``remove(name)``.  Also ``len``, ``in``,
+    ``nodes``, ``weight(name)``, ``replicas_for(key, k)``, ``copy()``, ``==``,
+    ``to_json()`` and ``Router.from_json(text)``.
+    """
+
+    node_for: Callable[[Key], str]
+    nodes_for: Callable[..., list[str]]
+    slot_for: Callable[[Key], int]
+    slots_for: Callable[..., Any]
+
+    def __init__(
+        self,
+        nodes: Iterable[str] | Mapping[str, int] = (),
+        *,
+        hasher: str = "xxh64",
+        seed: int | None = None,
+    ) -> None:
+        _rules.resolve_hasher(hasher, seed)
+        self._hasher = hasher
+        self._seed = seed
+        self._lock = threading.Lock()
+        if isinstance(nodes, (str, bytes)) or not isinstance(nodes, Iterable):
+            raise TypeError(
+                "nodes must be an iterable of names or a mapping of names to weights, "
+                f"got {type(nodes).__name__}"
+            )
+        pairs = list(nodes.items()) if isinstance(nodes, Mapping) else [(name, 1) for name in nodes]
+        state = _State()
+        for name, weight in pairs:
+            _check_name(name)
+            _check_weight(weight, name)
+            if name in state.weights:
+                raise ValueError(f"duplicate node name {name!r}")
+            state.add(name, weight)
+        self._commit(state)
+
+    # --- the state and its lookups ------------------------------------------------
+
+    def _commit(self, state: _State) -> None:
+        """Build ``state``'s table; only then make it the router's (a failure
+        leaves the router as it was)."""
+        table = _core.MementoTable(
+            state.size,
+            {slot: entry[0] for slot, entry in state.removed.items()},
+            tuple(state.slots),
+            hasher=self._hasher,
+            seed=self._seed,
+        )
+        self._state = state
+        self._table = table
+        # Each lookup is one bound method of one table: a call sees one state.
+        self.node_for = table.node_for
+        self.nodes_for = table.nodes_for
+        self.slot_for = table.slot_for
+        self.slots_for = table.slots_for
+
+    def add(self, name: str, weight: int = 1) -> None:
+        """Add node ``name`` with ``weight`` slots (the most recently freed
+        ones first).  It takes about weight / (total weight) of the keys, all
+        from the other nodes in proportion to theirs."""
+        _check_name(name)
+        _check_weight(weight, name)
+        with self._lock:
+            if name in self._state.weights:
+                raise ValueError(f"node {name!r} is already in the router")
+            state = self._state.copy()
+            state.add(name, weight)
+            self._commit(state)
+
+    def remove(self, name: str) -> None:
+        """Remove node ``name``: exactly its keys move, to the other nodes in
+        proportion to their weights."""
+        _check_name(name)
+        with self._lock:
+            if name not in self._state.weights:
+                raise KeyError(f"no node named {name!r} in the router")
+            state = self._state.copy()
+            state.remove(name)
+            self._commit(state)
+
+    # --- the container -----------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._state.weights)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._state.weights
+
+    @property
+    def nodes(self) -> list[str]:
+        """The node names, in the order they joined."""
+        return list(self._state.weights)
+
+    @property
+    def hasher(self) -> str:
+        return self._hasher
+
+    @property
+    def seed(self) -> int | None:
+        return self._seed
+
+    def weight(self, name: str) -> int:
+        """The weight (number of slots) of node ``name``."""
+        try:
+            return self._state.weights[name]
+        except KeyError:
+            raise KeyError(f"no node named {name!r} in the router") from None
+
+    def copy(self) -> Router:
+        """An independent router in the same state."""
+        return Router.from_json(self.to_json())
+
+    def __eq__(self, other: object) -> bool:
+        """Routers are equal when they place every key alike, now and after
+        any same changes: same hasher and seed, same slots, same removal
+        history."""
+        if not isinstance(other, Router):
+            return NotImplemented
+        # The same placement now and after any same changes: the order in
+        # which nodes joined (``nodes``) is not part of it.
+        mine, theirs = self._canonical(), other._canonical()
+        del mine["nodes"], theirs["nodes"]
+        return mine == theirs
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        weights = self._state.weights
+        shown = ", ".join(f"{name!r}: {w}" for name, w in weights.items())
+        return f"Router({{{shown}}}, hasher={self._hasher!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Router.from_json, (self.to_json(),))
+
+    # --- replicas ------------------------------------------------------------------
+
+    def replicas_for(self, key: Key, k: int) -> list[str]:
+        """``k`` distinct nodes for ``key``; the first is ``node_for(key)``.
+
+        The others are the best k - 1 of the remaining nodes by weighted
+        rendezvous (highest random weight): with h the key's 64-bit integer
+        (``hash_key`` with the router's hasher and seed), node X of weight w
+        scores the largest of ``XXH64(h as 8 little-endian bytes + i as 4
+        little-endian bytes + X's UTF-8)`` for i in [0, w); higher scores come
+        first, and equal ones in the order of the names' UTF-8.  So removing
+        node X changes only the lists that hold X, each by one node (X out, one
+        in), and adding X back restores them.
+        """
+        if _rules.is_bool(k) or type(k) is not int:
+            raise TypeError(f"k must be an int, got {type(k).__name__}")
+        table, weights = self._table, dict(self._state.weights)
+        if not 1 <= k <= len(weights):
+            raise ValueError(f"k must be in [1, {len(weights)}] (the number of nodes), got {k}")
+        first = table.node_for(key)
+        if k == 1:
+            return [first]
+        prefix = _core.hash_key(key, hasher=self._hasher, seed=self._seed).to_bytes(8, "little")
+        xxh64 = _core.xxh64
+
+        def rank(name: str) -> tuple[int, bytes]:
+            data = name.encode("utf-8")
+            best = max(xxh64(prefix + i.to_bytes(4, "little") + data) for i in range(weights[name]))
+            return -best, data
+
+        others = sorted((name for name in weights if name != first), key=rank)
+        return [first, *others[: k - 1]]
+
+    # --- the state as JSON ---------------------------------------------------------
+
+    def _canonical(self) -> dict[str, Any]:
+        state = self._state
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "hasher": self._hasher,
+            "seed": self._seed,
+            "size": state.size,
+            "nodes": list(state.weights),
+            "slots": list(state.slots),
+            "removed": list(state.removed),
+        }
+
+    def to_json(self) -> str:
+        """The router's state as JSON text (``Router.from_json`` reads it):
+
+        ``{"format": "rvh_stable.router", "version": 1, "hasher": ..., "seed":
+        ..., "size": n, "nodes": [names in the order they joined], "slots":
+        [the node of each of the n slots, null where removed], "removed":
+        [the removed slots, oldest removal first]}``.  The slots and the
+        removal order rebuild Memento's table: the k-th removed slot (from 1)
+        has the replacer n - k.  A node's weight is its number of slots.
+        """
+        with self._lock:
+            return json.dumps(self._canonical(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Router:
+        """The router ``to_json`` wrote; ValueError naming the field for a bad state."""
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"router state: not JSON text: {exc}") from None
+        if not isinstance(data, dict):
+            raise ValueError("router state: must be a JSON object")
+        unknown = sorted(set(data) - set(_FIELDS))
+        missing = [field for field in _FIELDS if field not in data]
+        if unknown or missing:
+            raise ValueError(
+                f"router state: field {(unknown or missing)[0]!r} is "
+                f"{'not known' if unknown else 'missing'}"
+            )
+
+        def bad(field: str, why: str) -> ValueError:
+            return ValueError(f"router state: field {field!r} {why}")
+
+        if data["format"] != FORMAT:
+            raise bad("format", f"must be {FORMAT!r}")
+        if data["version"] != FORMAT_VERSION or _rules.is_bool(data["version"]):
+            raise bad("version", f"must be {FORMAT_VERSION} (this version of rvh_stable reads it)")
+        try:
+            _rules.resolve_hasher(data["hasher"], data["seed"])
+        except (TypeError, ValueError) as exc:
+            raise bad("hasher" if "hasher" in str(exc).split()[0] else "seed", str(exc)) from None
+        size, nodes, slots, removed = data["size"], data["nodes"], data["slots"], data["removed"]
+        if type(size) is not int or not 0 <= size <= _rules.MAX_BUCKETS:
+            raise bad("size", f"must be an int in [0, {_rules.MAX_BUCKETS}]")
+        if not isinstance(nodes, list) or any(type(n) is not str for n in nodes):
+            raise bad("nodes", "must be a list of str")
+        if len(set(nodes)) != len(nodes):
+            raise bad("nodes", "must not name a node twice")
+        if not isinstance(slots, list) or len(slots) != size:
+            raise bad("slots", "must be a list of size entries")
+        if any(s is not None and s not in nodes for s in slots):
+            raise bad("slots", "must hold only names from nodes, or null")
+        if set(nodes) - set(slots):
+            raise bad("nodes", "must each own at least one slot")
+        if not isinstance(removed, list) or any(
+            type(s) is not int or not 0 <= s < size for s in removed
+        ):
+            raise bad("removed", "must be a list of slots in [0, size)")
+        if len(set(removed)) != len(removed) or set(removed) != {
+            i for i, s in enumerate(slots) if s is None
+        }:
+            raise bad("removed", "must list each null slot once")
+        if removed and removed[0] == size - 1:
+            raise bad("removed", "must not start with the last slot (that one shrinks size)")
+        state = _State()
+        state.size, state.slots, state.last = size, list(slots), size
+        for k, slot in enumerate(removed):
+            state.removed[slot] = (size - k - 1, state.last)
+            state.last = slot
+        for name in nodes:
+            state.weights[name] = slots.count(name)
+        router = cls.__new__(cls)
+        router._hasher, router._seed = data["hasher"], data["seed"]
+        router._lock = threading.Lock()
+        router._commit(state)
+        return router
+
+
+# --- which keys move -----------------------------------------------------------
+
+
+class Plan:
+    """What moves when a cluster changes from ``before`` to ``after``
+    (``rvh_stable.plan`` makes it).
+
+    ``total`` keys were placed; ``moved`` of them change owner (``fraction`` of
+    all); ``flows`` counts them per ``(from, to)`` pair, largest first; the
+    owners are bucket numbers for a bucket count and node names for a router.
+    ``moved_keys()`` yields the keys that move, and ``plot(path)`` draws the
+    flows as a PNG chart (needs matplotlib: ``pip install 'rvh-stable[plot]'``).
+    """
+
+    def __init__(self, keys: Any, before: list[Any], after: list[Any]) -> None:
+        self._keys = keys
+        self._moves = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+        self.total = len(before)
+        self.moved = len(self._moves)
+        self.fraction = self.moved / self.total if self.total else 0.0
+        counts = Counter((before[i], after[i]) for i in self._moves)
+        self.flows: dict[tuple[Any, Any], int] = dict(counts.most_common())
+
+    def moved_keys(self) -> Iterator[Any]:
+        """The keys that change owner, in their order among the keys."""
+        keys = self._keys
+        for i in self._moves:
+            yield keys[i]
+
+    def __repr__(self) -> str:
+        return f"Plan(total={self.total}, moved={self.moved}, fraction={self.fraction:.4f})"
+
+    def plot(self, path: str, *, top: int = 20) -> None:
+        """Write a PNG bar chart of the ``top`` largest flows to ``path``."""
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError(
+                "Plan.plot needs matplotlib: pip install 'rvh-stable[plot]'"
+            ) from None
+        flows = list(self.flows.items())[:top]
+        labels = [f"{a} -> {b}" for (a, b), _ in flows][::-1]
+        counts = [count for _, count in flows][::-1]
+        fig, ax = plt.subplots(figsize=(8, max(2.5, 0.3 * len(flows) + 1.5)))
+        try:
+            ax.barh(labels, counts, color="#4c72b0")
+            ax.set_xlabel("keys")
+            ax.set_title(
+                f"{self.moved:,} of {self.total:,} keys move ({self.fraction:.1%}); "
+                f"the {len(flows)} largest flows"
+            )
+            fig.tight_layout()
+            fig.savefig(path, format="png")
+        finally:
+            plt.close(fig)
+
+
+def _owners(side: Router | int, keys: Any, name: str, options: dict[str, Any]) -> list[Any]:
+    if isinstance(side, Router):
+        return side.nodes_for(keys)
+    if _rules.is_bool(side) or type(side) is not int:
+        raise TypeError(
+            f"{name} must be a bucket count (int) or a Router, got {type(side).__name__}"
+        )
+    found = _core.jump_hash_many(keys, side, **options)
+    return found if isinstance(found, list) else found.tolist()
+
+
+def plan(
+    before: Router | int,
+    after: Router | int,
+    keys: Iterable[Key] | Any,
+    *,
+    hasher: str = "xxh64",
+    seed: int | None = None,
+) -> Plan:
+    """plan(before, after, keys, *, hasher="xxh64", seed=None) -> Plan
+
+    Which of ``keys`` change owner from ``before`` to ``after``, each a bucket
+    count (jump_hash with ``hasher`` and ``seed``) or a Router (its own).
+    ``keys`` is anything jump_hash_many takes; an iterator is read once, into
+    a list the plan keeps for ``moved_keys()``.
+    """
+    _rules.resolve_hasher(hasher, seed)
+    if not hasattr(keys, "__getitem__") or isinstance(keys, (str, bytes)):
+        _rules.check_keys(keys)
+        keys = list(keys)
+    options = {"hasher": hasher, "seed": seed}
+    return Plan(
+        keys, _owners(before, keys, "before", options), _owners(after, keys, "after", options)
+    )
