@@ -10,7 +10,8 @@ runs in a child process of its own, and each round asks the children in turn.
 Prints:
 
 1. ns per key for each implementation at n = 10, 1000 and 10**6;
-2. targets P1-P7 and the memory goals of the performance issue, and I1-I3
+2. targets P1-P7 and the memory goals of the performance issue, R1-R4 of
+   the router issue (Router lookups against jump_hash and uhashring), and I1-I3
    of the interoperability issue (the Guava variant per call and on each
    batch kernel, every hasher per call), each with its ratio and PASS or FAIL;
 
@@ -42,9 +43,10 @@ from typing import Any, Literal, NamedTuple
 import jump  # jump-consistent-hash
 import numpy as np
 import xxhash
+from uhashring import HashRing  # the ketama ring Python users reach for
 
 from rvh_stable import _jump as fast
-from rvh_stable import _rules
+from rvh_stable import _rules, router
 from rvh_stable import stable as pure
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -86,7 +88,9 @@ def batch_ns(func: Callable[[], Any], count: int) -> Callable[[], float]:
 def calls(func_name: str, keys: list[Any], wrap: str = "{}") -> str:
     """Statements calling func_name(key, n) for each key; ``wrap`` may dress
     the key (``"x({}.encode())"``) or add arguments after it (``"{}, variant='guava'"``),
-    which then come before n: they are keywords."""
+    which then come before n: they are keywords.  ``"{}#"`` calls func_name(key)."""
+    if wrap == "{}#":
+        return "; ".join(f"{func_name}({k!r})" for k in keys)
     if ", " in wrap:  # keyword arguments after the key: n goes positionally first
         key_part, extra = wrap.split(", ", 1)
         return "; ".join(f"{func_name}({key_part.format(repr(k))}, n, {extra})" for k in keys)
@@ -334,6 +338,44 @@ class Bench:
             self.rounds,
         )
 
+    def router(self, n: int) -> dict[str, float]:
+        """ns per key of Router lookups over ``n`` nodes (compiled core), whole
+        and with every tenth node removed, beside jump_hash over n buckets and
+        uhashring's ketama ring over the same names."""
+        names = [f"node-{i}" for i in range(n)]
+        router._core = fast
+        whole, holes = router.Router(names), router.Router(names)
+        for i in range(3, n, 10):
+            holes.remove(names[i])
+        ring = HashRing(nodes=names)
+        glob = {"f": fast.jump_hash, "a": whole.node_for, "b": holes.node_for,
+                "u": ring.get_node, "n": n}  # fmt: skip
+        number = 20_000 if self.quick else 100_000
+        strs = self.strs
+        return interleaved(
+            {
+                "jump_hash(str, n), per call": lambda: per_call_ns(
+                    calls("f", STR_KEYS), glob, 4, number
+                ),
+                "node_for(str), per call": lambda: per_call_ns(
+                    calls("a", STR_KEYS, "{}#"), glob, 4, number
+                ),
+                "node_for(str), 10% removed, per call": lambda: per_call_ns(
+                    calls("b", STR_KEYS, "{}#"), glob, 4, number
+                ),
+                "uhashring get_node(str), per call": lambda: per_call_ns(
+                    calls("u", STR_KEYS, "{}#"), glob, 4, number // 20
+                ),
+                "jump_hash_many(list of strs, n)": batch_ns(
+                    lambda: fast.jump_hash_many(strs, n), len(strs)
+                ),
+                "nodes_for(list of strs), 10% removed": batch_ns(
+                    lambda: holes.nodes_for(strs), len(strs)
+                ),
+            },
+            self.rounds,
+        )
+
     def memory(self) -> dict[str, tuple[int, int]]:
         """(peak bytes allocated during the call, bytes of the output), per path."""
         found = {}
@@ -403,6 +445,19 @@ TARGETS = (
     Target("I1", 1000, "<=", 1.15,
            "jump_hash(int, variant='guava'), per call", "jump_hash(int, variant='paper'), per call",
            "variant='guava' / variant='paper' per call, n={n} (see I1k)"),
+    Target("R1", 100, "<=", 2.0,
+           "node_for(str), per call", "jump_hash(str, n), per call",
+           "Router.node_for(str) / jump_hash(str, n), {n} nodes, none removed", Bench.router),
+    Target("R2", 100, "<=", 3.0,
+           "node_for(str), 10% removed, per call", "jump_hash(str, n), per call",
+           "Router.node_for(str) / jump_hash(str, n), {n} nodes, 10% removed", Bench.router),
+    Target("R3", 100, "<=", 0.05,
+           "node_for(str), 10% removed, per call", "uhashring get_node(str), per call",
+           "Router.node_for(str) / uhashring HashRing.get_node, {n} nodes", Bench.router),
+    Target("R4", 100, "<=", 2.0,
+           "nodes_for(list of strs), 10% removed", "jump_hash_many(list of strs, n)",
+           "Router.nodes_for(list of strs) / jump_hash_many(list of strs), {n} nodes, "
+           "10% removed", Bench.router),
     *(
         Target("I2", 1000, "<=", 1.3,
                f"jump_hash(11-byte str, hasher={h!r}), per call",
@@ -450,9 +505,15 @@ def run(quick: bool, chart: bool) -> bool:
         print(f"{name:<42}" + "".join(f"{tables[n][name]:>11.1f}" for n in tables))
 
     ok = []
+    measured: dict[tuple[Callable[[Bench, int], dict[str, float]], int], dict[str, float]] = {}
     print("\ntargets (ratios of medians measured side by side)")
     for target in TARGETS:
-        table = tables[target.n] if target.table is None else target.table(bench, target.n)
+        if target.table is None:
+            table = tables[target.n]
+        else:  # measured once for all the targets that read it
+            if (target.table, target.n) not in measured:
+                measured[target.table, target.n] = target.table(bench, target.n)
+            table = measured[target.table, target.n]
         ok.append(
             ratio_row(
                 target.label,

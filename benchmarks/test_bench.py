@@ -17,9 +17,13 @@ import numpy as np
 import pytest
 import xxhash
 from peers import CScalar, naive_jump, numpy_jump
+from uhashring import HashRing
 
 from rvh_stable import _jump as fast
+from rvh_stable import _rules
+from rvh_stable import router as router_module
 from rvh_stable import stable as pure
+from rvh_stable.router import Router
 
 INT_KEY = 0x9E3779B97F4A7C15
 STR_KEY = "TX12345-abcdef"
@@ -111,3 +115,67 @@ class TestPureCore:
     def test_naive_loop(self, benchmark: Any, int_list: list[int]) -> None:
         keys = int_list[:2000]
         benchmark(lambda: [naive_jump(k, N) for k in keys])
+
+
+# --- the Guava variant, the hashers and the router (issues 12 and 13) ----------------
+
+
+@pytest.mark.benchmark(group="per-call int key, variant=, n=1000")
+class TestPerCallVariant:
+    def test_paper_keyword(self, benchmark: Any) -> None:
+        assert benchmark(fast.jump_hash, INT_KEY, N, variant="paper") == jump.hash(INT_KEY, N)
+
+    def test_guava(self, benchmark: Any) -> None:
+        assert benchmark(fast.jump_hash, INT_KEY, N, variant="guava") == pure.jump_hash(
+            INT_KEY, N, variant="guava"
+        )
+
+
+@pytest.mark.benchmark(group="per-call 11-byte str key, hasher=, n=1000")
+@pytest.mark.parametrize("hasher", _rules.HASHERS)
+def test_per_call_hasher(benchmark: Any, hasher: str) -> None:
+    key = "user:000042"
+    want = pure.jump_hash(key, N, hasher=hasher)
+    assert benchmark(fast.jump_hash, key, N, hasher=hasher) == want
+
+
+@pytest.mark.benchmark(group="uint64 array, variant='guava', n=1000")
+def test_guava_array(benchmark: Any, u64_array: np.ndarray) -> None:
+    got = benchmark(fast.jump_hash_many, u64_array, N, variant="guava")
+    assert got[:100].tolist() == [
+        pure.jump_hash(int(k), N, variant="guava") for k in u64_array[:100]
+    ]
+
+
+def _routers() -> tuple[Router, Router]:
+    router_module._core = fast
+    names = [f"node-{i}" for i in range(100)]
+    whole, holes = Router(names), Router(names)
+    for i in range(3, 100, 10):
+        holes.remove(names[i])
+    return whole, holes
+
+
+@pytest.mark.benchmark(group="router per call, 100 nodes")
+class TestRouterPerCall:
+    def test_node_for(self, benchmark: Any) -> None:
+        whole, _ = _routers()
+        assert benchmark(whole.node_for, STR_KEY) == "node-" + str(fast.jump_hash(STR_KEY, 100))
+
+    def test_node_for_10_percent_removed(self, benchmark: Any) -> None:
+        _, holes = _routers()
+        assert benchmark(holes.node_for, STR_KEY) in holes
+
+    def test_uhashring_get_node(self, benchmark: Any) -> None:
+        ring = HashRing(nodes=[f"node-{i}" for i in range(100)])
+        assert benchmark(ring.get_node, STR_KEY).startswith("node-")
+
+
+@pytest.mark.benchmark(group="router batch, list of strs, 100 nodes")
+class TestRouterBatch:
+    def test_nodes_for_10_percent_removed(self, benchmark: Any, str_list: list[str]) -> None:
+        _, holes = _routers()
+        assert len(benchmark(holes.nodes_for, str_list)) == len(str_list)
+
+    def test_jump_hash_many(self, benchmark: Any, str_list: list[str]) -> None:
+        assert len(benchmark(fast.jump_hash_many, str_list, 100)) == len(str_list)
