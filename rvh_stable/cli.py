@@ -107,6 +107,12 @@ examples:
   $ printf 'tx42\\n' | rvh-stable -b 16 --format json
   {"key": "tx42", "bucket": 11}
   $ rvh-stable -b 16 --keys-file keys.txt --async --level debug
+  $ rvh-stable --key user:42 --nodes db-a,db-b,db-c
+  db-a
+  $ rvh-stable --key user:42 --nodes db-a=2,db-b=1 --format json
+  {"key": "user:42", "node": "db-a"}
+  $ rvh-stable plan --from 10 --to 12
+  $ rvh-stable plan --from before.json --to after.json --keys-file keys.txt --plot flows.png
 
 Keys are strings: the bucket of a line is jump_hash(line, N), the line without
 its ending (\\n or \\r\\n) and nothing else stripped; input is UTF-8, and a
@@ -198,8 +204,19 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="read keys one per line from PATH; '-' (the default without --key) is stdin",
     )
-    parser.add_argument(
-        "-b", "--buckets", required=True, metavar="N", help="number of buckets, 1 to 2**31-1"
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("-b", "--buckets", metavar="N", help="number of buckets, 1 to 2**31-1")
+    target.add_argument(
+        "--nodes",
+        metavar="A,B,...",
+        help="route to named nodes (rvh_stable.Router, MementoHash) and print node names: "
+        "names separated by commas, each optionally NAME=WEIGHT (default weight 1)",
+    )
+    target.add_argument(
+        "--state",
+        metavar="FILE",
+        help="route with the router whose state Router.to_json() wrote to FILE "
+        "(its hasher and seed come with it)",
     )
     parser.add_argument(
         "--int-key",
@@ -493,12 +510,15 @@ def _check_key(value: int) -> object:
 class _Output:
     """Writes one line per key to stdout, as UTF-8 whatever the locale says."""
 
-    def __init__(self, fmt: str, with_key: bool, int_key: bool) -> None:
+    def __init__(self, fmt: str, with_key: bool, int_key: bool, nodes: bool = False) -> None:
         self.fmt = fmt
         self.with_key = with_key
         self.int_key = int_key
+        self.nodes = nodes  # the results are node names (--nodes, --state)
 
-    def write(self, texts: Sequence[str], keys: Sequence[Key], buckets: Sequence[int]) -> None:
+    def write(
+        self, texts: Sequence[str], keys: Sequence[Key], buckets: Sequence[int | str]
+    ) -> None:
         """Write the lines of the first len(buckets) keys (all but an invalid tail)."""
         count = len(buckets)
         if not count:
@@ -509,9 +529,15 @@ class _Output:
                 shown = [str(k) for k in keys]
             else:
                 shown = list(map(_json_string, texts))
-            body = "\n".join(
-                f'{{"key": {k}, "bucket": {b}}}' for k, b in zip(shown, buckets, strict=True)
-            )
+            if self.nodes:
+                body = "\n".join(
+                    f'{{"key": {k}, "node": {_json_string(b)}}}'
+                    for k, b in zip(shown, buckets, strict=True)
+                )
+            else:
+                body = "\n".join(
+                    f'{{"key": {k}, "bucket": {b}}}' for k, b in zip(shown, buckets, strict=True)
+                )
         elif self.with_key:  # the key as given; a key's own tabs stay, so split on the last
             body = "\n".join(f"{t}\t{b}" for t, b in zip(texts, buckets, strict=True))
         else:
@@ -646,6 +672,58 @@ def _parse_hash_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def _parse_router(args: argparse.Namespace) -> Any:
+    """The Router of ``--nodes`` or ``--state``, or None for ``--buckets``."""
+    if args.nodes is None and args.state is None:
+        return None
+    from .router import Router
+
+    which = "--nodes" if args.nodes is not None else "--state"
+    if args.use_async:
+        raise CliError(f"--async applies to --buckets, not to {which}")
+    if args.variant != "paper":
+        raise CliError(
+            f"--variant applies to --buckets, not to {which} (routers run the paper's loop)"
+        )
+    if args.state is not None:
+        if args.hasher != _rules.DEFAULT_HASHER or args.seed is not None:
+            raise CliError(
+                "--state: the state sets the hasher and seed; --hasher and --seed go with --nodes"
+            )
+        path = args.state
+        try:
+            with open(path, "rb") as f:
+                text = f.read()
+        except OSError as exc:
+            raise CliError(f"--state: cannot read {path!r}: {_reason(exc)}") from None
+        try:
+            router = Router.from_json(text)
+        except ValueError as exc:
+            raise CliError(f"--state: {path!r}: {exc}") from None
+    else:
+        options = _parse_hash_options(args)
+        weights: dict[str, int] = {}
+        for part in _as_typed(args.nodes).split(","):
+            name, equals, weight_text = part.partition("=")
+            weight = _parse_int(weight_text) if equals else 1
+            if not name:
+                raise CliError(f"--nodes: an empty node name in {_show(args.nodes)}")
+            if weight is None:
+                raise CliError(
+                    f"--nodes: the weight of {name!r} must be an integer, got {_show(weight_text)}"
+                )
+            if name in weights:
+                raise CliError(f"--nodes: duplicate node name {name!r}")
+            weights[name] = weight
+        try:
+            router = Router(weights, **options)
+        except (ValueError, TypeError) as exc:
+            raise CliError(f"--nodes: {exc}") from None
+    if not len(router):
+        raise CliError(f"{which}: the router has no nodes")
+    return router
+
+
 def _as_typed(arg: str) -> str:
     """A command-line argument as the UTF-8 bytes that were typed, whatever the locale.
 
@@ -681,8 +759,11 @@ def _single(args: argparse.Namespace, n: int, out: _Output, debug: bool) -> None
         key = value
     else:
         key = text
+    bucket: int | str
     try:
-        if args.use_async:
+        if args.router is not None:
+            bucket = args.router.node_for(key)
+        elif args.use_async:
             import asyncio
 
             from .aio import async_jump_hash
@@ -700,7 +781,7 @@ def _emit(
     first: int,
     lines: list[str],
     keys: list[Key],
-    buckets: Sequence[int],
+    buckets: Sequence[int | str],
     error: CliError | None,
 ) -> int:
     """Write a chunk's lines up to the first invalid one; raise its error if any."""
@@ -711,13 +792,14 @@ def _emit(
     return len(buckets)
 
 
-#: How a chunk's keys are hashed: jump_hash_many, or it through the asyncio API.
-HashMany: TypeAlias = Callable[[list[Key], int], Sequence[int]]
+#: How a chunk's keys are hashed: jump_hash_many, or it through the asyncio
+#: API, or a router's nodes_for.
+HashMany: TypeAlias = Callable[[list[Key], int], Sequence[int | str]]
 
 
 def _hash_chunk(
     keys: list[Key], n: int, first: int, hash_many: HashMany
-) -> tuple[Sequence[int], CliError | None]:
+) -> tuple[Sequence[int | str], CliError | None]:
     """The buckets of ``keys``, whose first is line ``first``; on an invalid key,
     the buckets before it and its error, which names its line.
 
@@ -776,6 +858,9 @@ def _stream_from(
     debug: bool,
 ) -> int:
     chunks = _read_chunks(_blocks(stream, cannot))
+    if args.router is not None:
+        nodes_for = args.router.nodes_for
+        return _stream_loop(chunks, n, args.int_key, out, lambda keys, n: nodes_for(keys))
     if not args.use_async:
         return _stream_loop(
             chunks, n, args.int_key, out, functools.partial(jump_hash_many, **args.hash_options)
@@ -813,9 +898,11 @@ def _run(args: argparse.Namespace) -> int:
         platform.python_version(),
         "asyncio (debug mode)" if args.use_async else "sync",
     )
-    n = _parse_buckets(args.buckets)
-    args.hash_options = _parse_hash_options(args)
-    out = _Output(args.format, args.with_key, args.int_key)
+    args.router = _parse_router(args)
+    n = 0 if args.router is not None else _parse_buckets(args.buckets)
+    if args.router is None:
+        args.hash_options = _parse_hash_options(args)
+    out = _Output(args.format, args.with_key, args.int_key, nodes=args.router is not None)
     if args.use_async:
         # Before the clock starts: importing asyncio alone takes ~30 ms.
         importlib.import_module("rvh_stable.aio")
@@ -832,6 +919,142 @@ def _run(args: argparse.Namespace) -> int:
         "" if count == 1 else "s",
         IMPLEMENTATION,
     )
+    return 0
+
+
+# --- plan: which keys move ----------------------------------------------------------
+
+PLAN_SAMPLE = 100_000
+
+
+def _build_plan_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} plan",
+        description=(
+            "Which keys move when a cluster changes: --from and --to are each a bucket "
+            "count or a router state file (Router.to_json()). Prints how many keys move, "
+            "the fraction, and the largest flows."
+        ),
+        epilog=(
+            "Without --keys-file, the keys are key-0, key-1, ... (--sample of them): the "
+            "fraction that moves is that of any large set of keys."
+        ),
+    )
+    parser.add_argument("--from", dest="before", required=True, metavar="N|STATE")
+    parser.add_argument("--to", dest="after", required=True, metavar="N|STATE")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--keys-file", metavar="PATH", help="keys one per line ('-': stdin), as for hashing"
+    )
+    source.add_argument(
+        "--sample",
+        metavar="COUNT",
+        type=int,
+        default=PLAN_SAMPLE,
+        help=f"without --keys-file: plan for key-0 .. key-(COUNT-1) (default {PLAN_SAMPLE})",
+    )
+    parser.add_argument("--int-key", action="store_true", help="parse each key as an integer")
+    parser.add_argument("--top", type=int, default=10, metavar="K", help="flows to print (10)")
+    parser.add_argument("--plot", metavar="PNG", help="also draw the flows as a PNG chart")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def _plan_side(text: str, flag: str) -> Any:
+    """A bucket count, or the Router of a state file."""
+    try:
+        value = _parse_int(text)
+    except _HugeInt as huge:
+        raise CliError(f"{flag}: {huge.reason(_check_buckets)}") from None
+    if value is not None:
+        try:
+            _check_buckets(value)
+        except (ValueError, TypeError) as exc:
+            raise CliError(f"{flag}: {exc}") from None
+        return value
+    from .router import Router
+
+    try:
+        with open(text, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise CliError(
+            f"{flag}: not a bucket count, and cannot read {text!r}: {_reason(exc)}"
+        ) from None
+    try:
+        return Router.from_json(data)
+    except ValueError as exc:
+        raise CliError(f"{flag}: {text!r}: {exc}") from None
+
+
+def _plan_keys(args: argparse.Namespace) -> list[Key]:
+    if args.keys_file is None:
+        if args.sample < 0:
+            raise CliError(f"--sample must be >= 0, got {args.sample}")
+        return [f"key-{i}" for i in range(args.sample)]
+    if args.keys_file == "-":
+        if sys.stdin is None:
+            raise CliError("no stdin to read keys from")
+        buffer: IO[bytes] | None = getattr(sys.stdin, "buffer", None)
+        stream: _Readable = _TextAsBytes(sys.stdin) if buffer is None else buffer
+        cannot = "cannot read stdin"
+        return _collect_keys(stream, cannot, args.int_key)
+    cannot = f"--keys-file: cannot read {args.keys_file!r}"
+    try:
+        with open(args.keys_file, "rb") as f:
+            return _collect_keys(f, cannot, args.int_key)
+    except OSError as exc:
+        raise CliError(f"{cannot}: {_reason(exc)}") from None
+
+
+def _collect_keys(stream: _Readable, cannot: str, int_key: bool) -> list[Key]:
+    keys: list[Key] = []
+    for first, lines in _read_chunks(_blocks(stream, cannot)):
+        parsed, error = _parse_keys(lines, first, int_key)
+        if error is not None:
+            raise error
+        keys += parsed
+    return keys
+
+
+def _run_plan(argv: Sequence[str]) -> int:
+    args = _build_plan_parser().parse_args(argv)
+    before = _plan_side(args.before, "--from")
+    after = _plan_side(args.after, "--to")
+    keys = _plan_keys(args)
+    from .router import plan
+
+    try:
+        result = plan(before, after, keys)
+    except (ValueError, TypeError, LookupError) as exc:
+        index = getattr(exc, "index", None)
+        where = f"line {index + 1}: " if index is not None and args.keys_file else ""
+        raise CliError(f"{where}{exc}") from None
+    flows = list(result.flows.items())[: max(args.top, 0)]
+    if args.format == "json":
+        body = json.dumps(
+            {
+                "total": result.total,
+                "moved": result.moved,
+                "fraction": result.fraction,
+                "flows": [{"from": a, "to": b, "keys": c} for (a, b), c in flows],
+            },
+            ensure_ascii=False,
+        )
+    else:
+        lines = [f"moved {result.moved} of {result.total} keys ({result.fraction:.2%})"]
+        if flows:
+            lines.append(f"largest flows ({len(flows)} of {len(result.flows)}):")
+            lines += [f"  {a} -> {b}\t{c}" for (a, b), c in flows]
+        body = "\n".join(lines)
+    _put(sys.stdout, (body + "\n").encode("utf-8"))
+    if args.plot:
+        try:
+            result.plot(args.plot)
+        except ImportError as exc:
+            raise CliError(f"--plot: {exc}") from None
+        except OSError as exc:
+            raise CliError(f"--plot: cannot write {args.plot!r}: {_reason(exc)}") from None
     return 0
 
 
@@ -884,13 +1107,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     options, with examples.  Keys come from ``sys.stdin``: its ``.buffer``,
     or, for a text-only stream (io.StringIO), its text.
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    planning = argv[:1] == ["plan"]
     try:
-        args = _build_parser().parse_args(argv)
+        if planning:
+            plan_parser = _build_plan_parser()
+            plan_parser.parse_args(argv[1:])  # usage errors first, as for hashing
+            args = argparse.Namespace(level="warn")
+        else:
+            args = _build_parser().parse_args(argv)
     except SystemExit as exc:  # --help and --version (0), usage errors (2)
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     saved = _log_to_stderr(args.level)
     try:
-        return _run(args)
+        return _run_plan(argv[1:]) if planning else _run(args)
     except CliError as exc:
         message = str(exc).replace("\n", " ")
         sys.stderr.write(f"{PROG}: error: {message}\n")
