@@ -29,7 +29,8 @@ from cpython.buffer cimport (
     PyObject_GetBuffer,
 )
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_GET_SIZE
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.pycapsule cimport PyCapsule_GetPointer
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.number cimport PyIndex_Check, PyNumber_Index
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_Check
@@ -43,7 +44,7 @@ from libc.stdint cimport (
     uint32_t,
     uint64_t,
 )
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 import sys
 import threading
@@ -103,6 +104,49 @@ cdef extern from "_c/memento.h":
     void _memento_int_bytes "rvh_memento_int_bytes"(uint64_t key, uint8_t* out) noexcept nogil
     void _memento_fix_ints "rvh_memento_fix_ints"(const _memento* m, const uint64_t* keys,
                                                   Py_ssize_t count, int64_t* out) noexcept nogil
+    bint _memento_works "rvh_memento_works"(const _memento* m, int32_t b) noexcept nogil
+
+cdef extern from "_c/arrow.h":
+    cdef struct ArrowSchema:
+        const char* format
+        ArrowSchema* dictionary
+        void (*release)(ArrowSchema*) noexcept
+    cdef struct ArrowArray:
+        int64_t length
+        int64_t null_count
+        int64_t offset
+        int64_t n_buffers
+        const void** buffers
+        ArrowArray* dictionary
+        void (*release)(ArrowArray*) noexcept
+    cdef struct ArrowArrayStream:
+        int (*get_schema)(ArrowArrayStream*, ArrowSchema*) noexcept
+        int (*get_next)(ArrowArrayStream*, ArrowArray*) noexcept
+        const char* (*get_last_error)(ArrowArrayStream*) noexcept
+        void (*release)(ArrowArrayStream*) noexcept
+    ctypedef struct _arrow_column "rvh_arrow_column":
+        int layout
+        int64_t length
+        const _arrow_column* dictionary
+        const uint64_t* dict_keys
+        const uint8_t* dict_bad
+    ctypedef struct _arrow_hasher "rvh_arrow_hasher":
+        _hash_fn fn
+        uint64_t seed
+    enum:
+        ARROW_UNKNOWN "RVH_ARROW_UNKNOWN"
+        ARROW_INT "RVH_ARROW_INT"
+        ARROW_BAD_NULL "RVH_ARROW_BAD_NULL"
+    int _arrow_layout "rvh_arrow_layout"(const char* fmt, int* width, int* is_signed) noexcept
+    int _arrow_column_init "rvh_arrow_column_init"(_arrow_column* c, const ArrowArray* a,
+                                                   int layout, int width, int is_signed) noexcept
+    void _arrow_hash_dictionary "rvh_arrow_hash_dictionary"(
+        const _arrow_column* d, const _arrow_hasher* h, uint64_t* keys, uint8_t* bad) noexcept nogil
+    int64_t _arrow_keys "rvh_arrow_keys"(const _arrow_column* c, const _arrow_hasher* h,
+                                         int64_t first, int64_t count, uint64_t* keys,
+                                         int* bad) noexcept nogil
+    const uint8_t* _arrow_rehash_bytes "rvh_arrow_rehash_bytes"(
+        const _arrow_column* c, int64_t i, uint8_t* scratch, size_t* size) noexcept nogil
 
 cdef extern from "_c/pace.h":
     int64_t _monotonic_ns "rvh_monotonic_ns"() noexcept nogil
@@ -536,14 +580,23 @@ cdef class _Job:
     cdef const _memento* memento  # a MementoTable's lookups after the kernel, or NULL
     cdef object memento_owner  # the MementoTable that memento points into
     cdef Py_ssize_t done  # keys hashed so far
+    # An Arrow job reads keys [start, start + count) of the columns instead of src.
+    cdef _ArrowInput arrow
+    cdef const _arrow_column* acols
+    cdef const int64_t* astarts
+    cdef Py_ssize_t ancols
+    cdef _arrow_hasher ahash
+    cdef Py_ssize_t start
+    cdef Py_ssize_t bad_at  # the job's first key that cannot be hashed, or -1
+    cdef int bad_kind
     # Room for BLOCK converted keys, when the slice is not aligned native
     # uint64.  On the heap, not the stack: the job may run on a thread with
     # a small stack, under kernels that need stack of their own.
     cdef uint64_t* block
 
     cdef int prepare(self) except -1:
-        if not (self.itemsize == 8 and not self.swap and self.stride == 8
-                and (<size_t>self.src) % sizeof(uint64_t) == 0):
+        if self.acols != NULL or not (self.itemsize == 8 and not self.swap and self.stride == 8
+                                      and (<size_t>self.src) % sizeof(uint64_t) == 0):
             self.block = <uint64_t*>PyMem_Malloc(BLOCK * sizeof(uint64_t))
             if self.block == NULL:
                 raise MemoryError()
@@ -557,6 +610,9 @@ cdef class _Job:
         cdef Py_ssize_t first = self.done, end = self.done + CHUNK, i, m, k
         if end > self.count:
             end = self.count
+        if self.acols != NULL:
+            self.done = self._arrow_chunk(first, end)
+            return
         if self.block == NULL:
             self.kernel(<const uint64_t*>self.src + first, end - first, self.n,
                         self.out + first)
@@ -577,6 +633,41 @@ cdef class _Job:
                     _memento_fix_ints(self.memento, self.block, m, self.out + k)
                 k += m
         self.done = end
+
+    cdef Py_ssize_t _arrow_chunk(self, Py_ssize_t first, Py_ssize_t end) noexcept nogil:
+        """Keys [first, end) of the job's Arrow range: returns where the job
+        goes on (its end at a key that cannot be hashed: bad_at says which)."""
+        cdef Py_ssize_t k = first, m, got, t, c = 0, at
+        cdef int bad = 0
+        cdef const _arrow_column* col
+        cdef uint8_t scratch[8]
+        cdef size_t size
+        cdef const uint8_t* data
+        cdef int64_t* out
+        while k < end:
+            at = self.start + k  # the key's place among all the keys
+            while self.astarts[c + 1] <= at:
+                c += 1
+            col = &self.acols[c]
+            m = end - k
+            if m > BLOCK:
+                m = BLOCK
+            if m > self.astarts[c + 1] - at:
+                m = self.astarts[c + 1] - at
+            got = _arrow_keys(col, &self.ahash, at - self.astarts[c], m, self.block, &bad)
+            if got < m:
+                self.bad_at = k + got
+                self.bad_kind = bad
+                return self.count
+            out = self.out + k
+            self.kernel(self.block, m, self.n, out)
+            if self.memento != NULL:
+                for t in range(m):
+                    if not _memento_works(self.memento, <int32_t>out[t]):
+                        data = _arrow_rehash_bytes(col, at - self.astarts[c] + t, scratch, &size)
+                        out[t] = _memento_resolve(self.memento, <int32_t>out[t], data, size)
+            k += m
+        return end
 
     cdef void _until_stopped(self) noexcept nogil:
         while self.done < self.count and not _stopped(&self.stop.flag):
@@ -694,6 +785,239 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
             table._extend_names(as_list, values + start, min(CHECKPOINT_KEYS, count - start))
         else:
             _extend_buckets(as_list, values + start, min(CHECKPOINT_KEYS, count - start), n)
+        start += CHECKPOINT_KEYS
+        _checkpoint()
+    return as_list
+
+
+@cython.final
+cdef class _ArrowInput:
+    """The keys of an object that exports the Arrow PyCapsule interface, moved
+    out of its capsules (the producer's memory, read in place) and described
+    as columns for _c/arrow.h.  Releases everything when it goes."""
+    cdef ArrowSchema schema
+    cdef ArrowArrayStream stream
+    cdef ArrowArray** arrays
+    cdef Py_ssize_t count  # arrays (chunks)
+    cdef Py_ssize_t capacity
+    cdef _arrow_column* columns
+    cdef _arrow_column* dict_columns
+    cdef uint64_t* dict_keys  # every chunk's dictionary keys, back to back
+    cdef uint8_t* dict_bad
+    cdef int64_t* starts  # count + 1: where each chunk's keys start among all the keys
+    cdef int layout, width, is_signed  # of the keys, or of the indices with a dictionary
+    cdef int value_layout, value_width, value_signed  # of a dictionary's values
+    cdef bint dictionary
+    cdef bint text  # the values are strings (utf8 types), not binaries
+
+    def __dealloc__(self):
+        cdef Py_ssize_t i
+        for i in range(self.count):
+            if self.arrays[i].release != NULL:
+                self.arrays[i].release(self.arrays[i])
+            PyMem_Free(self.arrays[i])
+        PyMem_Free(self.arrays)
+        if self.schema.release != NULL:
+            self.schema.release(&self.schema)
+        if self.stream.release != NULL:
+            self.stream.release(&self.stream)
+        PyMem_Free(self.columns)
+        PyMem_Free(self.dict_columns)
+        PyMem_Free(self.dict_keys)
+        PyMem_Free(self.dict_bad)
+        PyMem_Free(self.starts)
+
+    cdef int _check_schema(self) except -1:
+        fmt = self.schema.format.decode("utf-8") if self.schema.format != NULL else ""
+        self.layout = _arrow_layout(self.schema.format, &self.width, &self.is_signed)
+        self.dictionary = self.schema.dictionary != NULL
+        if self.dictionary:
+            value_fmt = self.schema.dictionary.format.decode("utf-8")
+            self.value_layout = _arrow_layout(self.schema.dictionary.format, &self.value_width,
+                                              &self.value_signed)
+            if self.layout != ARROW_INT or self.value_layout == ARROW_UNKNOWN:
+                _rules.raise_arrow_type(fmt, value_fmt)
+            self.text = value_fmt in ("u", "U", "vu")
+        else:
+            if self.layout == ARROW_UNKNOWN:
+                _rules.raise_arrow_type(fmt)
+            self.text = fmt in ("u", "U", "vu")
+        return 0
+
+    cdef int _append(self, ArrowArray* array) except -1:
+        cdef ArrowArray** grown
+        if self.count == self.capacity:
+            self.capacity = 2 * self.capacity + 4
+            grown = <ArrowArray**>PyMem_Realloc(self.arrays, self.capacity * sizeof(ArrowArray*))
+            if grown == NULL:
+                if array.release != NULL:
+                    array.release(array)
+                PyMem_Free(array)
+                raise MemoryError()
+            self.arrays = grown
+        self.arrays[self.count] = array
+        self.count += 1
+        return 0
+
+    cdef str _stream_error(self):
+        cdef const char* text = self.stream.get_last_error(&self.stream)
+        return "" if text == NULL else text.decode("utf-8", "replace")
+
+    cdef int read(self, object keys) except -1:
+        cdef ArrowArrayStream* stream
+        cdef ArrowSchema* schema
+        cdef ArrowArray* source
+        cdef ArrowArray* array
+        if hasattr(type(keys), "__arrow_c_stream__"):
+            capsule = keys.__arrow_c_stream__()
+            stream = <ArrowArrayStream*>PyCapsule_GetPointer(capsule, "arrow_array_stream")
+            memcpy(&self.stream, stream, sizeof(ArrowArrayStream))
+            stream.release = NULL  # moved here
+            if self.stream.get_schema(&self.stream, &self.schema) != 0:
+                _rules.raise_arrow_failed(self._stream_error())
+            self._check_schema()
+            while True:
+                array = <ArrowArray*>PyMem_Malloc(sizeof(ArrowArray))
+                if array == NULL:
+                    raise MemoryError()
+                memset(array, 0, sizeof(ArrowArray))
+                if self.stream.get_next(&self.stream, array) != 0:
+                    PyMem_Free(array)
+                    _rules.raise_arrow_failed(self._stream_error())
+                if array.release == NULL:  # the end of the stream
+                    PyMem_Free(array)
+                    break
+                self._append(array)
+        else:
+            schema_capsule, array_capsule = keys.__arrow_c_array__()
+            schema = <ArrowSchema*>PyCapsule_GetPointer(schema_capsule, "arrow_schema")
+            memcpy(&self.schema, schema, sizeof(ArrowSchema))
+            schema.release = NULL
+            source = <ArrowArray*>PyCapsule_GetPointer(array_capsule, "arrow_array")
+            array = <ArrowArray*>PyMem_Malloc(sizeof(ArrowArray))
+            if array == NULL:
+                raise MemoryError()
+            memcpy(array, source, sizeof(ArrowArray))
+            source.release = NULL
+            self._append(array)
+            self._check_schema()
+        return 0
+
+    cdef int describe(self, const _KeyHash* hk) except -1:
+        """The columns of the chunks, their starts, and their dictionaries' keys."""
+        cdef Py_ssize_t i, total_dictionary = 0, at = 0
+        cdef _arrow_hasher hasher
+        cdef const ArrowArray* array
+        hasher.fn = hk.fn
+        hasher.seed = hk.seed
+        self.columns = <_arrow_column*>PyMem_Malloc((self.count + 1) * sizeof(_arrow_column))
+        self.dict_columns = <_arrow_column*>PyMem_Malloc((self.count + 1) * sizeof(_arrow_column))
+        self.starts = <int64_t*>PyMem_Malloc((self.count + 1) * sizeof(int64_t))
+        if self.columns == NULL or self.dict_columns == NULL or self.starts == NULL:
+            raise MemoryError()
+        self.starts[0] = 0
+        for i in range(self.count):
+            array = self.arrays[i]
+            if _arrow_column_init(&self.columns[i], array, self.layout, self.width,
+                                  self.is_signed) < 0:
+                _rules.raise_arrow_failed("an array lacks its buffers")
+            if self.dictionary:
+                if array.dictionary == NULL or _arrow_column_init(
+                    &self.dict_columns[i], array.dictionary, self.value_layout,
+                    self.value_width, self.value_signed
+                ) < 0:
+                    _rules.raise_arrow_failed("a dictionary array lacks its dictionary")
+                total_dictionary += array.dictionary.length
+            self.starts[i + 1] = self.starts[i] + array.length
+        if self.dictionary:
+            self.dict_keys = <uint64_t*>PyMem_Malloc(max(total_dictionary, 1) * sizeof(uint64_t))
+            self.dict_bad = <uint8_t*>PyMem_Malloc(max(total_dictionary, 1))
+            if self.dict_keys == NULL or self.dict_bad == NULL:
+                raise MemoryError()
+            for i in range(self.count):
+                self.columns[i].dictionary = &self.dict_columns[i]
+                self.columns[i].dict_keys = self.dict_keys + at
+                self.columns[i].dict_bad = self.dict_bad + at
+                with nogil:
+                    _arrow_hash_dictionary(&self.dict_columns[i], &hasher, self.dict_keys + at,
+                                           self.dict_bad + at)
+                at += self.dict_columns[i].length
+        return 0
+
+
+cdef object _arrow_batch(object keys, int32_t n, Py_ssize_t threads, _batch_fn run,
+                         const _KeyHash* hk, MementoTable table=None, bint names=False):
+    """Hash the keys of an Arrow-exporting object in place, without the GIL:
+    an int64 NumPy array (a list without NumPy), or with ``names`` the node
+    names of a table's slots."""
+    cdef _ArrowInput source = _ArrowInput.__new__(_ArrowInput)
+    cdef _Buffer dest = _Buffer.__new__(_Buffer)
+    cdef Py_ssize_t count, per, start, i, chunks, bad_at = -1
+    cdef int bad_kind = 0
+    cdef _Job job
+    cdef const int64_t* values
+    source.read(keys)
+    source.describe(hk)
+    count = source.starts[source.count]
+    numpy = sys.modules.get("numpy")
+    if numpy is None and not names:
+        try:
+            import numpy
+        except ImportError:
+            numpy = None
+    result = numpy.empty(count, dtype=numpy.int64) if numpy is not None and not names else (
+        bytearray(count * sizeof(int64_t)))
+    dest.acquire(result, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
+    chunks = count // _rules.MIN_KEYS_PER_THREAD
+    if chunks > threads:
+        chunks = threads
+    if chunks < 1:
+        chunks = 1
+    per = (count + chunks - 1) // chunks
+    jobs = []
+    start = 0
+    stop = _Stop.__new__(_Stop)
+    for i in range(chunks):
+        job = _Job.__new__(_Job)
+        job.out_owner = dest
+        job.stop = stop
+        job.arrow = source
+        job.acols = source.columns
+        job.astarts = source.starts
+        job.ancols = source.count
+        job.ahash.fn = hk.fn
+        job.ahash.seed = hk.seed
+        job.start = start
+        job.count = min(per, count - start)
+        job.bad_at = -1
+        job.n = n
+        job.kernel = run
+        if table is not None:
+            job.memento = &table.m
+            job.memento_owner = table
+        job.out = <int64_t*>dest.view.buf + start
+        job.prepare()
+        jobs.append(job)
+        start += job.count
+    _run_jobs(jobs)
+    for job in jobs:
+        if job.bad_at >= 0:  # the jobs run in order of their keys: the first one's is first
+            bad_at, bad_kind = job.start + job.bad_at, job.bad_kind
+            break
+    if bad_at >= 0:
+        if bad_kind == ARROW_BAD_NULL:
+            _rules.raise_key_null(bad_at)
+        _rules.raise_key_empty("" if source.text else b"", bad_at)
+    if isinstance(result, bytearray) and not names:  # no NumPy: a list
+        result = list(memoryview(result).cast("q"))
+        return result
+    if not names:
+        return result
+    values = <const int64_t*>dest.view.buf
+    as_list = []
+    start = 0
+    while start < count:
+        table._extend_names(as_list, values + start, min(CHECKPOINT_KEYS, count - start))
         start += CHECKPOINT_KEYS
         _checkpoint()
     return as_list
@@ -837,6 +1161,8 @@ def jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, v
     _key_hash(hasher, seed, &hk)
     cdef _batch_fn run = _loop_kernel(variant)
     _rules.check_keys(keys)
+    if _rules.is_arrow(keys):
+        return _arrow_batch(keys, n, nthreads, run, &hk)
     numpy = sys.modules.get("numpy")
     cdef bint is_ndarray = numpy is not None and isinstance(keys, numpy.ndarray)
     if PyObject_CheckBuffer(keys):
@@ -956,6 +1282,8 @@ cdef class MementoTable:
         if self.live == 0:
             _rules.raise_no_nodes()
         _rules.check_keys(keys)
+        if _rules.is_arrow(keys):
+            return _arrow_batch(keys, self.size, nthreads, _run_kernel, &self.hk, self, names)
         numpy = sys.modules.get("numpy")
         cdef bint is_ndarray = numpy is not None and isinstance(keys, numpy.ndarray)
         if PyObject_CheckBuffer(keys):

@@ -380,3 +380,71 @@ def check_memento(size: object, replacers: object, names: object) -> tuple[int, 
 
 def raise_no_nodes() -> NoReturn:
     raise LookupError("the router has no nodes: add one before looking a key up")
+
+
+# --- Arrow input (the PyCapsule interface) -----------------------------------------
+
+#: Arrow format strings of the key types both cores read, and their names.
+ARROW_KEY_TYPES = {
+    "c": "int8", "C": "uint8", "s": "int16", "S": "uint16",
+    "i": "int32", "I": "uint32", "l": "int64", "L": "uint64",
+    "u": "utf8", "U": "large_utf8", "vu": "utf8_view",
+    "z": "binary", "Z": "large_binary", "vz": "binary_view",
+}  # fmt: skip
+
+#: Names of other common Arrow formats, for the error that refuses them.
+_ARROW_OTHER_TYPES = {
+    "n": "null", "b": "bool", "e": "halffloat", "f": "float", "g": "double",
+    "tdD": "date32", "tdm": "date64", "tts": "time32[s]", "ttm": "time32[ms]",
+    "ttu": "time64[us]", "ttn": "time64[ns]", "+l": "list", "+L": "large_list",
+    "+s": "struct", "+m": "map", "+vl": "list_view",
+}  # fmt: skip
+
+
+def arrow_type_name(fmt: str) -> str:
+    """A readable name for an Arrow format string."""
+    if fmt in ARROW_KEY_TYPES:
+        return ARROW_KEY_TYPES[fmt]
+    if fmt in _ARROW_OTHER_TYPES:
+        return _ARROW_OTHER_TYPES[fmt]
+    for prefix, name in (("ts", "timestamp"), ("tD", "duration"), ("d:", "decimal"),
+                         ("w:", "fixed_size_binary"), ("+w:", "fixed_size_list")):  # fmt: skip
+        if fmt.startswith(prefix):
+            return name
+    return f"format {fmt!r}"
+
+
+def is_arrow(keys: object) -> bool:
+    """Whether ``keys`` is read through the Arrow PyCapsule interface: it has
+    ``__arrow_c_stream__`` or ``__arrow_c_array__``, and is not a NumPy array or
+    a pandas object of a NumPy or object dtype (those keep their own paths)."""
+    kind = type(keys)
+    if not (hasattr(kind, "__arrow_c_stream__") or hasattr(kind, "__arrow_c_array__")):
+        return False
+    if kind.__module__.split(".")[0] == "pandas":
+        numpy = sys.modules.get("numpy")
+        dtype = getattr(keys, "dtype", None)
+        if dtype is None or (numpy is not None and isinstance(dtype, numpy.dtype)):
+            return False
+    return True
+
+
+def raise_arrow_type(fmt: str, value_fmt: str | None = None) -> NoReturn:
+    shown = arrow_type_name(fmt)
+    if value_fmt is not None:
+        shown = f"dictionary<values={arrow_type_name(value_fmt)}, indices={shown}>"
+    raise TypeError(
+        f"keys: Arrow type {shown} cannot be hashed; Arrow keys must be "
+        "(large_)utf8, utf8_view, (large_)binary, binary_view, int8 to int64 or "
+        "uint8 to uint64, or a dictionary of one of them"
+    )
+
+
+def raise_key_null(index: int) -> NoReturn:
+    raise _placed(
+        ValueError(f"keys[{index}]: a null key (Arrow null, None) cannot be hashed"), index, None
+    )
+
+
+def raise_arrow_failed(what: str) -> NoReturn:
+    raise ValueError(f"keys: the Arrow producer failed: {what}")

@@ -26,7 +26,7 @@ from functools import partial
 from math import floor as _floor
 from typing import Any
 
-from . import _hashers, _ieee, _rules
+from . import _arrow, _hashers, _ieee, _rules
 
 __all__ = [
     "IMPLEMENTATION",
@@ -305,6 +305,28 @@ def _int_buffer_values(keys: object, is_ndarray: bool) -> list[int] | None:
         return [v & _MASK64 for (v,) in struct.iter_unpack(fmt, view.tobytes())]
 
 
+def _arrow_u64s(keys: object, hash_bytes: Callable[[bytes], int]) -> list[tuple[object, int]]:
+    """Each key of an Arrow-exporting ``keys`` (read by _arrow) with its uint64;
+    a null is a ValueError with its index, like an empty key."""
+    found = []
+    for i, key in enumerate(_arrow.read_keys(keys)):
+        if key is None:
+            _rules.raise_key_null(i)
+        found.append((key, _key_to_u64(key, i, hash_bytes)))
+    return found
+
+
+def _int64_array(values: list[int]) -> Any:
+    """An int64 NumPy array of ``values`` (the list itself without NumPy)."""
+    numpy = sys.modules.get("numpy")
+    if numpy is None:
+        try:
+            import numpy
+        except ImportError:
+            return values
+    return numpy.array(values, dtype=numpy.int64)
+
+
 def _iter_batch(
     keys: object, n: int, hash_bytes: Callable[[bytes], int], loop: Callable[[int, int], int]
 ) -> list[int]:
@@ -338,6 +360,9 @@ def jump_hash_many(
     # jump_hash, not its float loop: on an x87 build it is the exact one.
     loop: Callable[[int, int], int] = _jump_guava if _rules.is_guava(variant) else jump_hash
     _rules.check_keys(keys)
+    if _rules.is_arrow(keys):
+        found = _arrow_u64s(keys, hash_bytes)
+        return _int64_array([loop(k, n) for _, k in found])
     ndarray = _numpy_array_type()
     is_ndarray = ndarray is not None and isinstance(keys, ndarray)
     values = _int_buffer_values(keys, is_ndarray)
@@ -368,6 +393,9 @@ def _rehash_bytes(key: object, k: int) -> bytes:
     if isinstance(key, (bytes, bytearray, memoryview)):
         return key if type(key) is bytes else memoryview(key).tobytes()
     return k.to_bytes(8, "little")
+
+
+_ARROW = object()  # MementoTable._slots' mark for Arrow input
 
 
 class MementoTable:
@@ -435,10 +463,13 @@ class MementoTable:
         if self.live == 0:
             _rules.raise_no_nodes()
         _rules.check_keys(keys)
+        n, hash_bytes, resolve = self.size, self._hash_bytes, self._resolve
+        if _rules.is_arrow(keys):
+            found = _arrow_u64s(keys, hash_bytes)
+            return [resolve(key, k, jump_hash(k, n)) for key, k in found], _ARROW
         ndarray = _numpy_array_type()
         array: Any = keys if ndarray is not None and isinstance(keys, ndarray) else None
         values = _int_buffer_values(keys, array is not None)
-        n, hash_bytes, resolve = self.size, self._hash_bytes, self._resolve
         if values is not None:
             return [resolve(k, k, jump_hash(k, n)) for k in values], array
         if array is not None:
@@ -461,6 +492,8 @@ class MementoTable:
         slots, array = self._slots(keys, threads)
         if array is None:
             return slots
+        if array is _ARROW:
+            return _int64_array(slots)
         numpy = sys.modules["numpy"]
         return numpy.array(slots, dtype=numpy.int64).reshape(array.shape)
 

@@ -1,0 +1,288 @@
+/* Keys read in place from Arrow arrays, through the Arrow C data interface
+ * (https://arrow.apache.org/docs/format/CDataInterface.html): pyarrow
+ * arrays, Polars series and Arrow-backed pandas series hand their memory
+ * over as these structs, and the keys are hashed where they lie, with no
+ * Python object per key.
+ *
+ * Accepted value types, by format string: the integers c C s S i I l L
+ * (int8 .. uint64), strings u U vu (utf8, large_utf8, utf8_view) and
+ * binaries z Z vz (binary, large_binary, binary_view), each possibly
+ * dictionary-encoded (the indices any integer type).  A string or binary
+ * key is hashed by the key hasher; an integer key is its 64-bit pattern
+ * (signed types widened with their sign), as for every other input.
+ *
+ * No Python here: the header compiles alone as C99.
+ */
+#ifndef RVH_ARROW_H
+#define RVH_ARROW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hashers.h" /* rvh_hash_fn */
+#include "xxh64.h"
+
+/* The interface's structs, as the specification fixes them (with its own
+ * include guards, so that another definition of them is not repeated). */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+struct ArrowSchema {
+    const char *format;
+    const char *name;
+    const char *metadata;
+    int64_t flags;
+    int64_t n_children;
+    struct ArrowSchema **children;
+    struct ArrowSchema *dictionary;
+    void (*release)(struct ArrowSchema *);
+    void *private_data;
+};
+struct ArrowArray {
+    int64_t length;
+    int64_t null_count;
+    int64_t offset;
+    int64_t n_buffers;
+    int64_t n_children;
+    const void **buffers;
+    struct ArrowArray **children;
+    struct ArrowArray *dictionary;
+    void (*release)(struct ArrowArray *);
+    void *private_data;
+};
+#endif
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+struct ArrowArrayStream {
+    int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+    int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+    const char *(*get_last_error)(struct ArrowArrayStream *);
+    void (*release)(struct ArrowArrayStream *);
+    void *private_data;
+};
+#endif
+
+/* How a column's values are laid out. */
+enum {
+    RVH_ARROW_UNKNOWN = 0,
+    RVH_ARROW_INT,    /* fixed-width integers: width and sign */
+    RVH_ARROW_BYTES,  /* utf8 / binary: int32 offsets and a data buffer */
+    RVH_ARROW_LARGE,  /* large_utf8 / large_binary: int64 offsets */
+    RVH_ARROW_VIEW    /* utf8_view / binary_view: 16-byte views, data buffers */
+};
+
+/* The layout a format string names; for integers, *width (bytes) and
+ * *is_signed too.  RVH_ARROW_UNKNOWN for every other type. */
+static inline int rvh_arrow_layout(const char *format, int *width, int *is_signed) {
+    static const char ints[] = "cCsSiIlL";
+    const char *p;
+    *width = 0;
+    *is_signed = 0;
+    if (format == NULL || format[0] == '\0') return RVH_ARROW_UNKNOWN;
+    if (format[1] == '\0') {
+        p = strchr(ints, format[0]);
+        if (p != NULL) {
+            *width = 1 << ((p - ints) / 2);
+            *is_signed = (p - ints) % 2 == 0;
+            return RVH_ARROW_INT;
+        }
+        if (format[0] == 'u' || format[0] == 'z') return RVH_ARROW_BYTES;
+        if (format[0] == 'U' || format[0] == 'Z') return RVH_ARROW_LARGE;
+        return RVH_ARROW_UNKNOWN;
+    }
+    if (format[0] == 'v' && (format[1] == 'u' || format[1] == 'z') && format[2] == '\0')
+        return RVH_ARROW_VIEW;
+    return RVH_ARROW_UNKNOWN;
+}
+
+/* One array (a chunk) of keys, checked by the glue: its layout and buffers.
+ * A dictionary-encoded array reads its indices here (an integer layout)
+ * and its values through `dictionary`, whose keys are hashed once each into
+ * dict_keys (and whose bad entries, null or empty, are marked in dict_bad). */
+typedef struct rvh_arrow_column {
+    int layout;
+    int width, is_signed;        /* RVH_ARROW_INT */
+    int64_t length, offset;
+    const uint8_t *validity;     /* NULL: no nulls */
+    const void *values;          /* integers, offsets or views */
+    const uint8_t *data;         /* RVH_ARROW_BYTES, RVH_ARROW_LARGE: the bytes */
+    const uint8_t *const *data_buffers; /* RVH_ARROW_VIEW: the variadic buffers */
+    const struct rvh_arrow_column *dictionary; /* NULL unless dictionary-encoded */
+    const uint64_t *dict_keys;   /* the dictionary's keys, hashed */
+    const uint8_t *dict_bad;     /* per dictionary entry: 0, or an RVH_ARROW_BAD_ kind */
+} rvh_arrow_column;
+
+/* Why a key cannot be hashed. */
+enum { RVH_ARROW_OK = 0, RVH_ARROW_BAD_NULL = 1, RVH_ARROW_BAD_EMPTY = 2 };
+
+/* Fill a column from an imported array (buffers as the layout has them).
+ * Returns 0, or -1 when the buffers are not there. */
+static inline int rvh_arrow_column_init(rvh_arrow_column *c, const struct ArrowArray *a,
+                                        int layout, int width, int is_signed) {
+    memset(c, 0, sizeof *c);
+    c->layout = layout;
+    c->width = width;
+    c->is_signed = is_signed;
+    c->length = a->length;
+    c->offset = a->offset;
+    if (a->n_buffers < 2 || a->buffers == NULL) return -1;
+    c->validity = a->null_count == 0 ? NULL : (const uint8_t *)a->buffers[0];
+    c->values = a->buffers[1];
+    if (layout == RVH_ARROW_BYTES || layout == RVH_ARROW_LARGE) {
+        if (a->n_buffers < 3) return -1;
+        c->data = (const uint8_t *)a->buffers[2];
+    } else if (layout == RVH_ARROW_VIEW) {
+        c->data_buffers = (const uint8_t *const *)(a->buffers + 2);
+    }
+    if (a->length > 0 && c->values == NULL) return -1;
+    return 0;
+}
+
+static inline int rvh_arrow_valid(const rvh_arrow_column *c, int64_t i) {
+    int64_t bit = c->offset + i;
+    return c->validity == NULL || ((c->validity[bit >> 3] >> (bit & 7)) & 1);
+}
+
+/* Element i's integer (RVH_ARROW_INT), as a 64-bit pattern. */
+static inline uint64_t rvh_arrow_int(const rvh_arrow_column *c, int64_t i) {
+    int64_t j = c->offset + i;
+    switch (c->width) {
+    case 1: return c->is_signed ? (uint64_t)(int64_t)((const int8_t *)c->values)[j]
+                                : ((const uint8_t *)c->values)[j];
+    case 2: return c->is_signed ? (uint64_t)(int64_t)((const int16_t *)c->values)[j]
+                                : ((const uint16_t *)c->values)[j];
+    case 4: return c->is_signed ? (uint64_t)(int64_t)((const int32_t *)c->values)[j]
+                                : ((const uint32_t *)c->values)[j];
+    default: return ((const uint64_t *)c->values)[j];
+    }
+}
+
+/* Element i's bytes (the string and binary layouts). */
+static inline const uint8_t *rvh_arrow_bytes(const rvh_arrow_column *c, int64_t i, size_t *size) {
+    int64_t j = c->offset + i;
+    if (c->layout == RVH_ARROW_BYTES) {
+        const int32_t *offsets = (const int32_t *)c->values;
+        *size = (size_t)(offsets[j + 1] - offsets[j]);
+        return c->data + offsets[j];
+    }
+    if (c->layout == RVH_ARROW_LARGE) {
+        const int64_t *offsets = (const int64_t *)c->values;
+        *size = (size_t)(offsets[j + 1] - offsets[j]);
+        return c->data + offsets[j];
+    } else { /* RVH_ARROW_VIEW: length, then 12 inline bytes or prefix, buffer, offset */
+        const uint8_t *view = (const uint8_t *)c->values + 16 * j;
+        int32_t length, buffer, offset;
+        memcpy(&length, view, 4);
+        *size = (size_t)length;
+        if (length <= 12) return view + 4;
+        memcpy(&buffer, view + 8, 4);
+        memcpy(&offset, view + 12, 4);
+        return c->data_buffers[buffer] + offset;
+    }
+}
+
+/* The key hasher: fn NULL is XXH64 with seed 0. */
+typedef struct {
+    rvh_hash_fn fn;
+    uint64_t seed;
+} rvh_arrow_hasher;
+
+static inline uint64_t rvh_arrow_hash(const rvh_arrow_hasher *h, const uint8_t *p, size_t size) {
+    return h->fn == NULL ? rvh_xxh64(p, size) : h->fn(p, size, h->seed);
+}
+
+/* The 64-bit keys of elements [first, first + count) of a column without a
+ * dictionary, into keys[0..count).  Returns count, or the position of the
+ * first key that cannot be hashed, with its kind in *bad. */
+static inline int64_t rvh_arrow_plain_keys(const rvh_arrow_column *c, const rvh_arrow_hasher *h,
+                                           int64_t first, int64_t count, uint64_t *keys,
+                                           int *bad) {
+    int64_t t;
+    size_t size;
+    const uint8_t *p;
+    for (t = 0; t < count; t++) {
+        if (!rvh_arrow_valid(c, first + t)) {
+            *bad = RVH_ARROW_BAD_NULL;
+            return t;
+        }
+        if (c->layout == RVH_ARROW_INT) {
+            keys[t] = rvh_arrow_int(c, first + t);
+            continue;
+        }
+        p = rvh_arrow_bytes(c, first + t, &size);
+        if (size == 0) {
+            *bad = RVH_ARROW_BAD_EMPTY;
+            return t;
+        }
+        keys[t] = rvh_arrow_hash(h, p, size);
+    }
+    return count;
+}
+
+/* As rvh_arrow_plain_keys, for any column: a dictionary-encoded one reads
+ * its dictionary's keys, hashed beforehand. */
+static inline int64_t rvh_arrow_keys(const rvh_arrow_column *c, const rvh_arrow_hasher *h,
+                                     int64_t first, int64_t count, uint64_t *keys, int *bad) {
+    int64_t t;
+    if (c->dictionary == NULL) return rvh_arrow_plain_keys(c, h, first, count, keys, bad);
+    for (t = 0; t < count; t++) {
+        uint64_t index;
+        if (!rvh_arrow_valid(c, first + t)) {
+            *bad = RVH_ARROW_BAD_NULL;
+            return t;
+        }
+        index = rvh_arrow_int(c, first + t);
+        if (index >= (uint64_t)c->dictionary->length) { /* a broken array: no key there */
+            *bad = RVH_ARROW_BAD_NULL;
+            return t;
+        }
+        if (c->dict_bad[index]) {
+            *bad = c->dict_bad[index];
+            return t;
+        }
+        keys[t] = c->dict_keys[index];
+    }
+    return count;
+}
+
+/* Hash each entry of a dictionary once: keys[j] for a good entry, bad[j]
+ * its RVH_ARROW_BAD_ kind (0 when good). */
+static inline void rvh_arrow_hash_dictionary(const rvh_arrow_column *d, const rvh_arrow_hasher *h,
+                                             uint64_t *keys, uint8_t *bad) {
+    int64_t j = 0;
+    while (j < d->length) {
+        int kind = RVH_ARROW_OK;
+        int64_t done = rvh_arrow_plain_keys(d, h, j, d->length - j, keys + j, &kind);
+        memset(bad + j, 0, (size_t)done);
+        j += done;
+        if (j < d->length) { /* entry j is null or empty: mark it, go on after it */
+            bad[j] = (uint8_t)kind;
+            keys[j] = 0;
+            j++;
+        }
+    }
+}
+
+/* The bytes Memento's rehash reads for element i (a key that was hashed,
+ * so valid): a string's or binary's bytes, an integer's 64-bit pattern as 8
+ * little-endian bytes (written into scratch). */
+static inline const uint8_t *rvh_arrow_rehash_bytes(const rvh_arrow_column *c, int64_t i,
+                                                    uint8_t scratch[8], size_t *size) {
+    if (c->dictionary != NULL) {
+        i = (int64_t)rvh_arrow_int(c, i);
+        c = c->dictionary;
+    }
+    if (c->layout == RVH_ARROW_INT) {
+        uint64_t v = rvh_arrow_int(c, i);
+        int k;
+        for (k = 0; k < 8; k++) scratch[k] = (uint8_t)(v >> (8 * k));
+        *size = 8;
+        return scratch;
+    }
+    return rvh_arrow_bytes(c, i, size);
+}
+
+#endif /* RVH_ARROW_H */
