@@ -150,7 +150,10 @@ def _ints(address: int, offset: int, length: int, size: int, signed: bool) -> li
     if not length:
         return []
     data = _string_at(address + offset * size, length * size)
-    return [int.from_bytes(data[k : k + size], "little", signed=signed) for k in range(0, len(data), size)]
+    return [
+        int.from_bytes(data[k : k + size], "little", signed=signed)
+        for k in range(0, len(data), size)
+    ]
 
 
 def _checked_formats(schema: Any) -> tuple[str, str | None]:
@@ -182,7 +185,9 @@ def read_keys(obj: Any) -> list[Any]:
         schema = _Schema()
         try:
             if stream.get_schema(ctypes.byref(stream), ctypes.byref(schema)) != 0:
-                _rules.raise_arrow_failed((stream.get_last_error(ctypes.byref(stream)) or b"").decode())
+                _rules.raise_arrow_failed(
+                    (stream.get_last_error(ctypes.byref(stream)) or b"").decode()
+                )
             try:
                 _checked_formats(schema)
                 while True:

@@ -318,7 +318,7 @@ def _arrow_u64s(keys: object, hash_bytes: Callable[[bytes], int]) -> list[tuple[
 
 def _int64_array(values: list[int]) -> Any:
     """An int64 NumPy array of ``values`` (the list itself without NumPy)."""
-    numpy = sys.modules.get("numpy")
+    numpy: Any = sys.modules.get("numpy")
     if numpy is None:
         try:
             import numpy
