@@ -11,7 +11,8 @@ Prints:
 
 1. ns per key for each implementation at n = 10, 1000 and 10**6;
 2. targets P1-P7 and the memory goals of the performance issue, R1-R4 of
-   the router issue (Router lookups against jump_hash and uhashring), and I1-I3
+   the router issue (Router lookups against jump_hash and uhashring), A1-A4
+   of the Arrow issue (Arrow and Polars input against lists), and I1-I3
    of the interoperability issue (the Guava variant per call and on each
    batch kernel, every hasher per call), each with its ratio and PASS or FAIL;
 
@@ -44,6 +45,12 @@ import jump  # jump-consistent-hash
 import numpy as np
 import xxhash
 from uhashring import HashRing  # the ketama ring Python users reach for
+
+try:  # the Arrow targets (A1-A4) need them; the rest does not
+    import polars
+    import pyarrow
+except ImportError:  # pragma: no cover
+    pyarrow = polars = None
 
 from rvh_stable import _jump as fast
 from rvh_stable import _rules, router
@@ -376,6 +383,37 @@ class Bench:
             self.rounds,
         )
 
+    def arrow(self, n: int) -> dict[str, float]:
+        """ns per key of jump_hash_many over the same str keys as a list, as a
+        pyarrow utf8 array (1 and 2 threads) and as a Polars Series."""
+        if pyarrow is None or polars is None:
+            raise SystemExit(
+                "the Arrow targets need pyarrow and polars: pip install pyarrow polars"
+            )
+        strs = self.strs
+        array, series = pyarrow.array(strs), polars.Series(strs)
+        return interleaved(
+            {
+                "list of str": batch_ns(lambda: fast.jump_hash_many(strs, n), len(strs)),
+                "Arrow utf8, threads=1": batch_ns(lambda: fast.jump_hash_many(array, n), len(strs)),
+                "Arrow utf8, threads=2": batch_ns(
+                    lambda: fast.jump_hash_many(array, n, threads=2), len(strs)
+                ),
+                "Polars Series": batch_ns(lambda: fast.jump_hash_many(series, n), len(strs)),
+            },
+            self.rounds,
+        )
+
+    def arrow_memory(self) -> tuple[int, int]:
+        """(peak bytes allocated during one call on the Arrow array, output bytes)."""
+        array = pyarrow.array(self.strs)
+        gc.collect()
+        tracemalloc.start()
+        result = fast.jump_hash_many(array, 1000)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak, result.nbytes
+
     def memory(self) -> dict[str, tuple[int, int]]:
         """(peak bytes allocated during the call, bytes of the output), per path."""
         found = {}
@@ -458,6 +496,16 @@ TARGETS = (
            "nodes_for(list of strs), 10% removed", "jump_hash_many(list of strs, n)",
            "Router.nodes_for(list of strs) / jump_hash_many(list of strs), {n} nodes, "
            "10% removed", Bench.router),
+    Target("A1", 1000, "<=", 0.5,
+           "Arrow utf8, threads=1", "list of str",
+           "jump_hash_many(Arrow utf8 array) / jump_hash_many(the same keys as a list of str), "
+           "n={n}", Bench.arrow),
+    Target("A2", 1000, ">=", 1.6,
+           "Arrow utf8, threads=1", "Arrow utf8, threads=2",
+           "Arrow utf8 array: threads=1 time / threads=2 time, n={n}", Bench.arrow),
+    Target("A3", 1000, "<=", 1.25,
+           "Polars Series", "Arrow utf8, threads=1",
+           "jump_hash_many(Polars Series) / the same keys as a pyarrow array, n={n}", Bench.arrow),
     *(
         Target("I2", 1000, "<=", 1.3,
                f"jump_hash(11-byte str, hasher={h!r}), per call",
@@ -543,6 +591,13 @@ def run(quick: bool, chart: bool) -> bool:
                 f"{name} kernel: array batch, variant='guava' / 'paper', n=1000",
             )
         )
+    peak, output = bench.arrow_memory()
+    good = peak <= output * 1.10
+    ok.append(good)
+    print(
+        f"A4   peak {peak / 1e6:.2f} MB for {output / 1e6:.2f} MB of output "
+        f"(target <= output + 10%)  {'PASS' if good else 'FAIL'}  tracemalloc, one Arrow batch"
+    )
     print("\nmemory (tracemalloc peak during one call of 1000 buckets)")
     for label, (peak, output) in bench.memory().items():
         good = peak <= output * 1.15 + 64 * 1024

@@ -193,3 +193,14 @@ def test_a_failing_producer(core: ModuleType) -> None:
 
     with pytest.raises(RuntimeError, match="no stream today"):
         core.jump_hash_many(Broken(), 10)
+
+
+def test_the_async_batch(core: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from rvh_stable import aio
+
+    monkeypatch.setattr(aio, "_core", core)
+    keys = [f"user:{i}" for i in range(20_000)]
+    got = asyncio.run(aio.async_jump_hash_many(pa.array(keys), 64, hasher="fnv1a_64"))
+    assert list(got) == core.jump_hash_many(keys, 64, hasher="fnv1a_64")

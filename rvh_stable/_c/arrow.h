@@ -194,6 +194,23 @@ static inline uint64_t rvh_arrow_hash(const rvh_arrow_hasher *h, const uint8_t *
     return h->fn == NULL ? rvh_xxh64(p, size) : h->fn(p, size, h->seed);
 }
 
+/* The common case on its own: utf8 or binary with int32 offsets, no nulls,
+ * XXH64 with seed 0; one loop with nothing to decide per key but emptiness. */
+static inline int64_t rvh_arrow_utf8_xxh64(const rvh_arrow_column *c, int64_t first,
+                                           int64_t count, uint64_t *keys, int *bad) {
+    const int32_t *offsets = (const int32_t *)c->values + c->offset + first;
+    int64_t t;
+    for (t = 0; t < count; t++) {
+        int32_t start = offsets[t], end = offsets[t + 1];
+        if (end == start) {
+            *bad = RVH_ARROW_BAD_EMPTY;
+            return t;
+        }
+        keys[t] = rvh_xxh64(c->data + start, (size_t)(end - start));
+    }
+    return count;
+}
+
 /* The 64-bit keys of elements [first, first + count) of a column without a
  * dictionary, into keys[0..count).  Returns count, or the position of the
  * first key that cannot be hashed, with its kind in *bad. */
@@ -203,6 +220,8 @@ static inline int64_t rvh_arrow_plain_keys(const rvh_arrow_column *c, const rvh_
     int64_t t;
     size_t size;
     const uint8_t *p;
+    if (c->layout == RVH_ARROW_BYTES && c->validity == NULL && h->fn == NULL)
+        return rvh_arrow_utf8_xxh64(c, first, count, keys, bad);
     for (t = 0; t < count; t++) {
         if (!rvh_arrow_valid(c, first + t)) {
             *bad = RVH_ARROW_BAD_NULL;
