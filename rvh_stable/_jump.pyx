@@ -177,6 +177,10 @@ cdef enum:
     # first be converted (lists and iterables; arrays of other widths, byte
     # orders or strides than aligned native uint64).
     BLOCK = 1024
+    # An Arrow job hashes this many keys, then runs the batch kernel on them:
+    # a kernel call finishes with its lanes draining one by one, which costs
+    # less the more keys the call has (16,384 keys: 128 KiB, in L2).
+    ARROW_BLOCK = 1 << 14
     # An array job hashes this many keys between two looks at the clock and
     # at its stop flag: 0.15 ms to 4 ms of work, whatever the kernel and n.
     CHUNK = 1 << 16
@@ -597,7 +601,8 @@ cdef class _Job:
     cdef int prepare(self) except -1:
         if self.acols != NULL or not (self.itemsize == 8 and not self.swap and self.stride == 8
                                       and (<size_t>self.src) % sizeof(uint64_t) == 0):
-            self.block = <uint64_t*>PyMem_Malloc(BLOCK * sizeof(uint64_t))
+            self.block = <uint64_t*>PyMem_Malloc(
+                (ARROW_BLOCK if self.acols != NULL else BLOCK) * sizeof(uint64_t))
             if self.block == NULL:
                 raise MemoryError()
         return 0
@@ -650,8 +655,8 @@ cdef class _Job:
                 c += 1
             col = &self.acols[c]
             m = end - k
-            if m > BLOCK:
-                m = BLOCK
+            if m > ARROW_BLOCK:
+                m = ARROW_BLOCK
             if m > self.astarts[c + 1] - at:
                 m = self.astarts[c + 1] - at
             got = _arrow_keys(col, &self.ahash, at - self.astarts[c], m, self.block, &bad)
@@ -707,7 +712,6 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
     cdef Py_ssize_t count, stride, per, start, i, chunks
     cdef int d
     cdef _Job job
-    cdef const int64_t* values
     try:
         src.acquire(keys, PyBUF_RECORDS_RO)
     except (TypeError, BufferError):
@@ -744,32 +748,19 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
     is_signed, big_endian = layout
     swap = big_endian != (sys.byteorder == "big")
 
-    chunks = count // _rules.MIN_KEYS_PER_THREAD
-    if chunks > threads:
-        chunks = threads
-    if chunks < 1:
-        chunks = 1
+    chunks = _job_count(count, threads)
     per = (count + chunks - 1) // chunks
     jobs = []
     start = 0
     stop = _Stop.__new__(_Stop)
     for i in range(chunks):
-        job = _Job.__new__(_Job)
+        job = _new_job(stop, dest, start, min(per, count - start), n, run, table)
         job.src_owner = src
-        job.out_owner = dest
-        job.stop = stop
         job.src = <const char*>src.view.buf + start * stride
         job.stride = stride
-        job.count = min(per, count - start)
         job.itemsize = <int>src.view.itemsize
         job.is_signed = is_signed
         job.swap = swap
-        job.n = n
-        job.kernel = run
-        if table is not None:
-            job.memento = &table.m
-            job.memento_owner = table
-        job.out = <int64_t*>dest.view.buf + start
         job.prepare()
         jobs.append(job)
         start += job.count
@@ -777,17 +768,7 @@ cdef object _array_batch(object keys, int32_t n, Py_ssize_t threads, bint is_nda
 
     if is_ndarray and not names:
         return result
-    values = <const int64_t*>dest.view.buf
-    as_list = []
-    start = 0
-    while start < count:
-        if names:
-            table._extend_names(as_list, values + start, min(CHECKPOINT_KEYS, count - start))
-        else:
-            _extend_buckets(as_list, values + start, min(CHECKPOINT_KEYS, count - start), n)
-        start += CHECKPOINT_KEYS
-        _checkpoint()
-    return as_list
+    return _as_list(<const int64_t*>dest.view.buf, count, n, table if names else None)
 
 
 @cython.final
@@ -955,7 +936,6 @@ cdef object _arrow_batch(object keys, int32_t n, Py_ssize_t threads, _batch_fn r
     cdef Py_ssize_t count, per, start, i, chunks, bad_at = -1
     cdef int bad_kind = 0
     cdef _Job job
-    cdef const int64_t* values
     source.read(keys)
     source.describe(hk)
     count = source.starts[source.count]
@@ -968,34 +948,19 @@ cdef object _arrow_batch(object keys, int32_t n, Py_ssize_t threads, _batch_fn r
     result = numpy.empty(count, dtype=numpy.int64) if numpy is not None and not names else (
         bytearray(count * sizeof(int64_t)))
     dest.acquire(result, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
-    chunks = count // _rules.MIN_KEYS_PER_THREAD
-    if chunks > threads:
-        chunks = threads
-    if chunks < 1:
-        chunks = 1
+    chunks = _job_count(count, threads)
     per = (count + chunks - 1) // chunks
     jobs = []
     start = 0
     stop = _Stop.__new__(_Stop)
     for i in range(chunks):
-        job = _Job.__new__(_Job)
-        job.out_owner = dest
-        job.stop = stop
+        job = _new_job(stop, dest, start, min(per, count - start), n, run, table)
         job.arrow = source
         job.acols = source.columns
         job.astarts = source.starts
         job.ancols = source.count
         job.ahash.fn = hk.fn
         job.ahash.seed = hk.seed
-        job.start = start
-        job.count = min(per, count - start)
-        job.bad_at = -1
-        job.n = n
-        job.kernel = run
-        if table is not None:
-            job.memento = &table.m
-            job.memento_owner = table
-        job.out = <int64_t*>dest.view.buf + start
         job.prepare()
         jobs.append(job)
         start += job.count
@@ -1008,16 +973,51 @@ cdef object _arrow_batch(object keys, int32_t n, Py_ssize_t threads, _batch_fn r
         if bad_kind == ARROW_BAD_NULL:
             _rules.raise_key_null(bad_at)
         _rules.raise_key_empty("" if source.text else b"", bad_at)
-    if isinstance(result, bytearray) and not names:  # no NumPy: a list
-        result = list(memoryview(result).cast("q"))
-        return result
-    if not names:
-        return result
-    values = <const int64_t*>dest.view.buf
+    if names or isinstance(result, bytearray):  # node names, or no NumPy: a list
+        return _as_list(<const int64_t*>dest.view.buf, count, n, table if names else None)
+    return result
+
+
+cdef _Job _new_job(_Stop stop, _Buffer dest, Py_ssize_t start, Py_ssize_t count, int32_t n,
+                   _batch_fn run, MementoTable table):
+    """A job for keys [start, start + count) of a batch, writing into dest,
+    with the kernel and (with a table) Memento's lookups; its source is the
+    caller's to set."""
+    cdef _Job job = _Job.__new__(_Job)
+    job.out_owner = dest
+    job.stop = stop
+    job.start = start
+    job.count = count
+    job.bad_at = -1
+    job.n = n
+    job.kernel = run
+    if table is not None:
+        job.memento = &table.m
+        job.memento_owner = table
+    job.out = <int64_t*>dest.view.buf + start
+    return job
+
+
+cdef Py_ssize_t _job_count(Py_ssize_t count, Py_ssize_t threads):
+    """How many jobs share ``count`` keys: at most ``threads``, each with at
+    least MIN_KEYS_PER_THREAD keys, and at least one."""
+    cdef Py_ssize_t jobs = count // _rules.MIN_KEYS_PER_THREAD
+    if jobs > threads:
+        jobs = threads
+    return jobs if jobs >= 1 else 1
+
+
+cdef list _as_list(const int64_t* values, Py_ssize_t count, int32_t n, MementoTable table):
+    """A batch's results as a list: the bucket ints, or with a table the
+    node names of these slots; checkpoints between blocks of keys."""
+    cdef Py_ssize_t start = 0, m
     as_list = []
-    start = 0
     while start < count:
-        table._extend_names(as_list, values + start, min(CHECKPOINT_KEYS, count - start))
+        m = min(CHECKPOINT_KEYS, count - start)
+        if table is not None:
+            table._extend_names(as_list, values + start, m)
+        else:
+            _extend_buckets(as_list, values + start, m, n)
         start += CHECKPOINT_KEYS
         _checkpoint()
     return as_list
