@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import os
 import pickle
+import shutil
 import struct
 import subprocess
 import sys
@@ -27,7 +28,7 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
-ALL_KERNELS = ["portable", "sse2", "avx512"]
+ALL_KERNELS = ["portable", "sse2", "avx2", "avx512"]
 
 # Run children from a folder without the package, so they import the installed one.
 NEUTRAL_CWD = Path(__file__).parent / "data"
@@ -144,7 +145,7 @@ def import_error(**env: str) -> str:
 
 def test_an_unknown_kernel_is_refused_at_import(compiled_core: ModuleType) -> None:
     assert import_error(RVH_STABLE_KERNEL="avx9") == (
-        "ValueError: RVH_STABLE_KERNEL must be one of portable, sse2, avx512 "
+        "ValueError: RVH_STABLE_KERNEL must be one of portable, sse2, avx2, avx512 "
         "(or unset: the fastest here), got 'avx9'"
     )
 
@@ -286,3 +287,57 @@ def test_guava_random_keys_match_single_calls(
     expected = [compiled_core.jump_hash(k, n, variant="guava") for k in keys.tolist()]
     calls = [(keys, n, 1, "guava"), (keys, n, 2, "guava"), (keys.tolist(), n, 1, "guava")]
     assert kernel.many(calls) == [expected] * len(calls)
+
+
+# --- every kernel in C, and NEON under emulation ------------------------------------
+
+HEADERS = Path(__file__).resolve().parent.parent / "rvh_stable" / "_c"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.mark.skipif(not HEADERS.exists(), reason="needs the source tree")
+@pytest.mark.parametrize("build", [[], ["-DRVH_NO_AVX512"], ["-DRVH_NO_AVX2"], ["-DRVH_NO_SIMD"]])
+def test_every_kernel_in_c(tmp_path: Path, build: list[str]) -> None:
+    # tests/c/kernels_check.c: the reference rows and Guava's recorded rows in
+    # full batches, and random keys at every length from 0 to 400, for each
+    # kernel this build and CPU run, against the scalar loops.
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        pytest.skip("no gcc")
+    exe = tmp_path / "kernels_check"
+    flags = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off", *build]
+    done = subprocess.run(
+        [gcc, *flags, f"-I{HEADERS}", str(Path(__file__).parent / "c" / "kernels_check.c"),
+         "-o", str(exe)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = subprocess.run(
+        [str(exe), str(DATA / "jump_reference.csv"), str(DATA / "interop_guava_consistent.csv")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout
+    lines = out.stdout.splitlines()
+    ran = [line.split(":")[0] for line in lines[:-1]]
+    assert ran[0] == "portable" and (build == ["-DRVH_NO_SIMD"]) == (ran == ["portable"])
+    if build == ["-DRVH_NO_AVX2"]:
+        assert "avx2" not in ran
+    assert lines[-1] == f"checked {3_683_400 * len(ran)} keys"
+
+
+@pytest.mark.skipif(not HEADERS.exists(), reason="needs the source tree")
+def test_neon_under_emulation(tmp_path: Path) -> None:
+    # tools/aarch64.sh: the NEON and portable kernels of an aarch64 build,
+    # run by qemu-aarch64.
+    missing = [t for t in ("aarch64-linux-gnu-gcc", "qemu-aarch64") if shutil.which(t) is None]
+    if missing:
+        pytest.skip(
+            f"needs {' and '.join(missing)} (apt-get install gcc-aarch64-linux-gnu qemu-user)"
+        )
+    script = Path(__file__).resolve().parent.parent / "tools" / "aarch64.sh"
+    done = subprocess.run(["bash", str(script), str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == ["portable: 3683400 keys right", "neon: 3683400 keys right"]
+    assert lines[-1] == "checked 7366800 keys"
+    assert (tmp_path / "kernels_check_aarch64").exists()

@@ -38,7 +38,7 @@ def test_only_the_glue_header_includes_python() -> None:
         assert includes_python is (header.name == GLUE), header.name
 
 
-@pytest.mark.parametrize("flags", [[], ["-DRVH_NO_SIMD"], ["-DRVH_NO_AVX512"]])
+@pytest.mark.parametrize("flags", [[], ["-DRVH_NO_SIMD"], ["-DRVH_NO_AVX512"], ["-DRVH_NO_AVX2"]])
 def test_plain_headers_compile_alone_as_c99(flags: list[str]) -> None:
     gcc = shutil.which("gcc")
     if gcc is None:

@@ -16,7 +16,9 @@
 #include <stdint.h>
 
 #include "kernel_portable.h"
+#include "kernel_neon.h"
 #include "kernel_sse2.h"
+#include "kernel_avx2.h"
 #include "kernel_avx512.h"
 
 typedef void (*rvh_batch_fn)(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out);
@@ -32,10 +34,20 @@ typedef struct {
 static inline const rvh_kernel *rvh_kernel_table(int *count) {
     static const rvh_kernel table[] = {
         {"portable", rvh_jump_keys_portable, rvh_jump_keys_portable_guava, NULL},
+#if RVH_NEON
+        {"neon", rvh_jump_keys_neon, rvh_jump_keys_neon_guava, NULL},
+#else
+        {"neon", NULL, NULL, NULL},
+#endif
 #if RVH_SSE2
         {"sse2", rvh_jump_keys_sse2, rvh_jump_keys_sse2_guava, NULL},
 #else
         {"sse2", NULL, NULL, NULL},
+#endif
+#if RVH_AVX2
+        {"avx2", rvh_jump_keys_avx2, rvh_jump_keys_avx2_guava, rvh_cpu_has_avx2},
+#else
+        {"avx2", NULL, NULL, NULL},
 #endif
 #if RVH_AVX512
         {"avx512", rvh_jump_keys_avx512, rvh_jump_keys_avx512_guava, rvh_cpu_has_avx512},

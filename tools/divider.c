@@ -1,0 +1,140 @@
+/* The divider's bound on the batch kernels: tools/divider.sh builds and runs
+ * this.
+ *
+ * Every step of the jump loop divides once (2**31 / d), and a key takes
+ * about H(n) + 1 steps, so no kernel can be faster than
+ *
+ *   steps per key (at n)  x  the divider's time per double (at its width).
+ *
+ * This program measures both on this machine: the steps per key by running
+ * the loop on random keys, and the time per division with many independent
+ * divisions in flight (the divider's throughput, not its latency), for
+ * scalar divsd and for 2-, 4- and 8-wide vectors where the CPU has them.
+ * It prints the bound in ns per key for each width at n = 10, 1000 and 10**6.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "jump.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static double steps_per_key(int32_t n) {
+    uint64_t state = 0x9E3779B97F4A7C15ULL, steps = 0;
+    const int keys = 1000000;
+    int i;
+    for (i = 0; i < keys; i++) {
+        uint64_t key = (state += 0x9E3779B97F4A7C15ULL);
+        int64_t b = -1, j = 0;
+        while (j < n) {
+            b = j;
+            key = key * RVH_JUMP_MULT + 1;
+            j = rvh_next_j(key, b);
+            steps++;
+        }
+    }
+    return (double)steps / keys;
+}
+
+#define ROUNDS 2000000
+#define CHAINS 12 /* independent divisions in flight: more than latency / throughput */
+
+/* ns per double: scalar divisions. */
+static double scalar_ns(void) {
+    volatile double seed = 3.0;
+    double x[CHAINS], d = seed, t;
+    int r, c;
+    for (c = 0; c < CHAINS; c++) x[c] = 1.0 + c;
+    t = now();
+    for (r = 0; r < ROUNDS; r++) {
+        for (c = 0; c < CHAINS; c++) x[c] = d / x[c];
+    }
+    t = now() - t;
+    for (c = 1; c < CHAINS; c++) x[0] += x[c];
+    if (x[0] == 42.0) printf(" ");
+    return t * 1e9 / ((double)ROUNDS * CHAINS);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse2"))) static double xmm_ns(void) {
+    __m128d x[CHAINS], d = _mm_set1_pd(3.0);
+    double t, sink[2];
+    int r, c;
+    for (c = 0; c < CHAINS; c++) x[c] = _mm_set1_pd(1.0 + c);
+    t = now();
+    for (r = 0; r < ROUNDS; r++) {
+        for (c = 0; c < CHAINS; c++) x[c] = _mm_div_pd(d, x[c]);
+    }
+    t = now() - t;
+    for (c = 1; c < CHAINS; c++) x[0] = _mm_add_pd(x[0], x[c]);
+    _mm_storeu_pd(sink, x[0]);
+    if (sink[0] == 42.0) printf(" ");
+    return t * 1e9 / ((double)ROUNDS * CHAINS * 2);
+}
+
+__attribute__((target("avx2"))) static double ymm_ns(void) {
+    __m256d x[CHAINS], d = _mm256_set1_pd(3.0);
+    double t, sink[4];
+    int r, c;
+    for (c = 0; c < CHAINS; c++) x[c] = _mm256_set1_pd(1.0 + c);
+    t = now();
+    for (r = 0; r < ROUNDS; r++) {
+        for (c = 0; c < CHAINS; c++) x[c] = _mm256_div_pd(d, x[c]);
+    }
+    t = now() - t;
+    for (c = 1; c < CHAINS; c++) x[0] = _mm256_add_pd(x[0], x[c]);
+    _mm256_storeu_pd(sink, x[0]);
+    if (sink[0] == 42.0) printf(" ");
+    return t * 1e9 / ((double)ROUNDS * CHAINS * 4);
+}
+
+__attribute__((target("avx512f"))) static double zmm_ns(void) {
+    __m512d x[CHAINS], d = _mm512_set1_pd(3.0);
+    double t, sink[8];
+    int r, c;
+    for (c = 0; c < CHAINS; c++) x[c] = _mm512_set1_pd(1.0 + c);
+    t = now();
+    for (r = 0; r < ROUNDS; r++) {
+        for (c = 0; c < CHAINS; c++) x[c] = _mm512_div_pd(d, x[c]);
+    }
+    t = now() - t;
+    for (c = 1; c < CHAINS; c++) x[0] = _mm512_add_pd(x[0], x[c]);
+    _mm512_storeu_pd(sink, x[0]);
+    if (sink[0] == 42.0) printf(" ");
+    return t * 1e9 / ((double)ROUNDS * CHAINS * 8);
+}
+#endif
+
+int main(void) {
+    static const int32_t ns[] = {10, 1000, 1000000};
+    double steps[3], per[4];
+    const char *names[4] = {"scalar divsd (portable)", "divpd xmm (sse2)", "vdivpd ymm (avx2)",
+                            "vdivpd zmm (avx512)"};
+    int widths = 1, i, w;
+    for (i = 0; i < 3; i++) steps[i] = steps_per_key(ns[i]);
+    per[0] = scalar_ns();
+#if defined(__x86_64__)
+    per[1] = xmm_ns();
+    widths = 2;
+    if (__builtin_cpu_supports("avx2")) per[widths++] = ymm_ns();
+    if (__builtin_cpu_supports("avx512f")) per[widths++] = zmm_ns();
+#endif
+    printf("steps per key: n=10 %.3f, n=1000 %.3f, n=10**6 %.3f\n", steps[0], steps[1], steps[2]);
+    printf("%-26s %12s %10s %10s %10s\n", "divider", "ns/double", "n=10", "n=1000", "n=10**6");
+    for (w = 0; w < widths; w++) {
+        printf("%-26s %12.3f", names[w], per[w]);
+        for (i = 0; i < 3; i++) printf(" %10.2f", steps[i] * per[w]);
+        printf("\n");
+    }
+    printf("(bound: ns per key that the divider alone needs)\n");
+    return 0;
+}
