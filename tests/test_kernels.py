@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import os
 import pickle
+import platform
 import shutil
 import struct
 import subprocess
@@ -28,7 +29,11 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
-ALL_KERNELS = ["portable", "sse2", "avx2", "avx512"]
+ALL_KERNELS = ["portable", "neon", "sse2", "avx2", "avx512"]
+# The kernels a build for this machine's architecture has (the others are
+# not compiled in): each runs below, skipped only where this CPU lacks it.
+ARM = platform.machine().lower() in ("aarch64", "arm64")
+ARCH_KERNELS = ["portable", "neon"] if ARM else ["portable", "sse2", "avx2", "avx512"]
 
 # Run children from a folder without the package, so they import the installed one.
 NEUTRAL_CWD = Path(__file__).parent / "data"
@@ -103,7 +108,7 @@ def processes() -> Iterator[dict[str, KernelProcess]]:
         process.close()
 
 
-@pytest.fixture(params=ALL_KERNELS)
+@pytest.fixture(params=ARCH_KERNELS)
 def kernel(
     request: pytest.FixtureRequest, compiled_core: ModuleType, processes: dict[str, KernelProcess]
 ) -> KernelProcess:
@@ -145,7 +150,7 @@ def import_error(**env: str) -> str:
 
 def test_an_unknown_kernel_is_refused_at_import(compiled_core: ModuleType) -> None:
     assert import_error(RVH_STABLE_KERNEL="avx9") == (
-        "ValueError: RVH_STABLE_KERNEL must be one of portable, sse2, avx2, avx512 "
+        "ValueError: RVH_STABLE_KERNEL must be one of portable, neon, sse2, avx2, avx512 "
         "(or unset: the fastest here), got 'avx9'"
     )
 

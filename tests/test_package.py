@@ -115,7 +115,7 @@ def test_compiled_core_picks_the_best_batch_kernel(compiled_core: ModuleType) ->
     if flags is not None and sys.maxsize > 2**32 and sys.platform != "win32":
         has_avx512 = {"avx512f", "avx512dq"} <= flags
         assert ("avx512" in kernels) is has_avx512
-    assert set(kernels) <= {"portable", "sse2", "avx2", "avx512"}
+    assert set(kernels) <= {"portable", "neon", "sse2", "avx2", "avx512"}
 
 
 def test_kernel_env_picks_the_kernel(compiled_core: ModuleType) -> None:

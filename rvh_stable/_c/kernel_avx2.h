@@ -8,8 +8,9 @@
  * (to nothing where it cannot be built).
  *
  * The same operations as the SSE2 kernel (kernel_sse2.h), lane for lane, for
- * the paper's loop and for Guava's; four lanes a vector instead of two.  The
- * keys' 64-bit steps stay in scalar registers: AVX2 has no 64-bit multiply.
+ * the paper's loop and for Guava's, with the bookkeeping of the AVX-512
+ * kernel (finished lanes compressed out, new keys expanded in), which AVX2
+ * does with permutations looked up by the mask of finished lanes.
  */
 #ifndef RVH_KERNEL_AVX2_H
 #define RVH_KERNEL_AVX2_H
@@ -30,92 +31,153 @@
 #define RVH_AVX2_INLINE static __forceinline
 #else
 #include <cpuid.h>
-#define RVH_TARGET_AVX2 __attribute__((target("avx2")))
-#define RVH_AVX2_INLINE static inline __attribute__((always_inline, target("avx2")))
+#define RVH_TARGET_AVX2 __attribute__((target("avx2,popcnt")))
+#define RVH_AVX2_INLINE static inline __attribute__((always_inline, target("avx2,popcnt")))
 #endif
 
 #define RVH_AVX2_QUADS 4
+#if defined(__clang__)
+#define RVH_AVX2_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define RVH_AVX2_UNROLL _Pragma("GCC unroll 4")
+#else
+#define RVH_AVX2_UNROLL
+#endif
 #define RVH_AVX2_LANES (4 * RVH_AVX2_QUADS)
+/* Finished (slot, b) pairs are written out once this many have gathered. */
+#define RVH_AVX2_BUFFER 128
 
-/* One round for the four lanes of a vector: the SSE2 kernel's round (see
- * kernel_sse2.h for each operation and for Guava's two). */
-RVH_AVX2_INLINE void rvh_avx2_quad(const uint64_t *keys, ptrdiff_t *next, int64_t *out,
-                                   uint64_t *k, ptrdiff_t *slot, __m256d *p, __m256d limit,
-                                   const int guava) {
-    const __m256d one = _mm256_set1_pd(1.0);
-    uint64_t k0 = k[0] * RVH_JUMP_MULT + 1, k1 = k[1] * RVH_JUMP_MULT + 1;
-    uint64_t k2 = k[2] * RVH_JUMP_MULT + 1, k3 = k[3] * RVH_JUMP_MULT + 1;
-    __m128i b = _mm256_cvttpd_epi32(*p);
-    __m256d b_plus_1 = _mm256_add_pd(_mm256_cvtepi32_pd(b), one);
-    __m128i high = _mm_set_epi32((int)(k3 >> 33), (int)(k2 >> 33), (int)(k1 >> 33),
-                                 (int)(k0 >> 33));
-    __m256d product, done;
-    int64_t b64[4];
-    int mask, l;
-    uint64_t stepped[4];
-    if (guava) {
-        __m128i d = _mm_and_si128(_mm_add_epi32(high, _mm_set1_epi32(1)),
-                                  _mm_set1_epi32(0x7FFFFFFF));
-        product = _mm256_div_pd(
-            b_plus_1, _mm256_mul_pd(_mm256_cvtepi32_pd(d), _mm256_set1_pd(1.0 / 2147483648.0)));
-    } else {
-        __m256d divisor = _mm256_add_pd(_mm256_cvtepi32_pd(high), one);
-        product = _mm256_mul_pd(b_plus_1, _mm256_div_pd(_mm256_set1_pd(2147483648.0), divisor));
-    }
-    done = _mm256_cmp_pd(product, limit, _CMP_GE_OQ);
-    mask = _mm256_movemask_pd(done);
-    _mm256_storeu_si256((__m256i *)b64, _mm256_cvtepi32_epi64(b)); /* b >= 0 */
-    *p = _mm256_andnot_pd(done, product); /* finished lanes restart at 0 */
-    stepped[0] = k0;
-    stepped[1] = k1;
-    stepped[2] = k2;
-    stepped[3] = k3;
-    for (l = 0; l < 4; l++) {
-        /* Each lane stores its b every round; a finished lane's last store
-         * is its answer.  keys[*next] is read whether or not the lane takes
-         * it (it is in bounds), so that the compiler can select. */
-        int finished = (mask >> l) & 1;
-        uint64_t fresh = keys[*next];
-        out[slot[l]] = b64[l];
-        k[l] = finished ? fresh : stepped[l];
-        slot[l] = finished ? *next : slot[l];
-        *next += finished;
-    }
+/* key * MULT + 1 in each 64-bit lane (AVX2 has no 64-bit multiply: three
+ * 32 x 32 -> 64-bit products, modulo 2**64). */
+RVH_AVX2_INLINE __m256i rvh_avx2_step_keys(__m256i key) {
+    const __m256i mult_lo = _mm256_set1_epi64x((long long)(RVH_JUMP_MULT & 0xFFFFFFFFu));
+    const __m256i mult_hi = _mm256_set1_epi64x((long long)(RVH_JUMP_MULT >> 32));
+    __m256i low = _mm256_mul_epu32(key, mult_lo);
+    __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(key, 32), mult_lo),
+                                     _mm256_mul_epu32(key, mult_hi));
+    return _mm256_add_epi64(_mm256_add_epi64(low, _mm256_slli_epi64(cross, 32)),
+                            _mm256_set1_epi64x(1));
 }
 
+/* AVX-512's compress and expand, for four 64-bit lanes, as dword
+ * permutations looked up by the 4-bit mask of the lanes concerned:
+ * compress moves the masked lanes, in order, to the front; expand moves the
+ * first lanes, in order, to the masked places. */
+typedef struct {
+    int32_t compress[16][8];
+    int32_t expand[16][8];
+} rvh_avx2_tables;
+
+static inline const rvh_avx2_tables *rvh_avx2_permutes(void) {
+    static rvh_avx2_tables t;
+    static int ready = 0; /* filled at import, by rvh_kernel_best's first look */
+    int mask, lane, j;
+    if (!ready) {
+        for (mask = 0; mask < 16; mask++) {
+            for (j = 0; j < 8; j++) t.compress[mask][j] = t.expand[mask][j] = j % 2;
+            j = 0;
+            for (lane = 0; lane < 4; lane++) {
+                if (!((mask >> lane) & 1)) continue;
+                t.compress[mask][2 * j] = 2 * lane;
+                t.compress[mask][2 * j + 1] = 2 * lane + 1;
+                t.expand[mask][2 * lane] = 2 * j;
+                t.expand[mask][2 * lane + 1] = 2 * j + 1;
+                j++;
+            }
+        }
+        ready = 1;
+    }
+    return &t;
+}
+
+/* Hash keys[0..count) into out[0..count): the AVX-512 kernel's scheme
+ * (kernel_avx512.h) on 16 lanes of 4 vectors, with the SSE2 kernel's
+ * operations (kernel_sse2.h) in each lane, for the paper's loop or Guava's. */
 RVH_AVX2_INLINE void rvh_avx2_loop(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out,
                                    const int guava) {
-    uint64_t k[RVH_AVX2_LANES];
-    ptrdiff_t slot[RVH_AVX2_LANES];
+    const rvh_avx2_tables *tables = rvh_avx2_permutes();
+    __m256i key[RVH_AVX2_QUADS], slot[RVH_AVX2_QUADS];
     __m256d p[RVH_AVX2_QUADS];
-    double last[RVH_AVX2_LANES];
+    int64_t done_slot[RVH_AVX2_BUFFER + RVH_AVX2_LANES], done_b[RVH_AVX2_BUFFER + RVH_AVX2_LANES];
+    double last[4];
+    int64_t lane_key[4], lane_slot[4];
+    const __m256d one = _mm256_set1_pd(1.0);
     const __m256d limit = _mm256_set1_pd((double)n);
-    ptrdiff_t next;
-    int l;
+    const __m256i iota = _mm256_setr_epi64x(0, 1, 2, 3);
+    const __m256i low_dwords = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    ptrdiff_t next = RVH_AVX2_LANES;
+    int buffered = 0, g, i, l;
     if (count < 4 * RVH_AVX2_LANES) {
         rvh_sse2_loop(keys, count, n, out, guava);
         return;
     }
-    for (l = 0; l < RVH_AVX2_LANES; l++) {
-        k[l] = keys[l];
-        slot[l] = l;
+    for (g = 0; g < RVH_AVX2_QUADS; g++) {
+        key[g] = _mm256_loadu_si256((const __m256i *)(keys + 4 * g));
+        slot[g] = _mm256_add_epi64(iota, _mm256_set1_epi64x(4 * g));
+        p[g] = _mm256_setzero_pd();
     }
-    for (l = 0; l < RVH_AVX2_QUADS; l++) p[l] = _mm256_setzero_pd();
-    next = RVH_AVX2_LANES;
-    /* A round takes at most RVH_AVX2_LANES new keys: keys[next] stays in
-     * bounds.  The quads are written out one by one, as in the SSE2 kernel. */
+    /* While keys remain, a finishing lane's (slot, b) is compressed into
+     * the buffers and the lane takes the next key (a round takes at most
+     * RVH_AVX2_LANES keys: keys[next + 3] stays in bounds). */
     while (next <= count - RVH_AVX2_LANES) {
-        rvh_avx2_quad(keys, &next, out, k + 0, slot + 0, &p[0], limit, guava);
-        rvh_avx2_quad(keys, &next, out, k + 4, slot + 4, &p[1], limit, guava);
-        rvh_avx2_quad(keys, &next, out, k + 8, slot + 8, &p[2], limit, guava);
-        rvh_avx2_quad(keys, &next, out, k + 12, slot + 12, &p[3], limit, guava);
+        RVH_AVX2_UNROLL
+        for (g = 0; g < RVH_AVX2_QUADS; g++) {
+            __m128i b = _mm256_cvttpd_epi32(p[g]);
+            __m256d b_plus_1 = _mm256_add_pd(_mm256_cvtepi32_pd(b), one);
+            __m128i high;
+            __m256d product, done;
+            __m256i compress, expand, fresh, taken;
+            int mask;
+            key[g] = rvh_avx2_step_keys(key[g]);
+            high = _mm256_castsi256_si128(
+                _mm256_permutevar8x32_epi32(_mm256_srli_epi64(key[g], 33), low_dwords));
+            if (guava) { /* d = 0 where Java's int d wraps: p is +infinity, the lane ends */
+                __m128i d = _mm_and_si128(_mm_add_epi32(high, _mm_set1_epi32(1)),
+                                          _mm_set1_epi32(0x7FFFFFFF));
+                product = _mm256_div_pd(b_plus_1, _mm256_mul_pd(_mm256_cvtepi32_pd(d),
+                                                                _mm256_set1_pd(1.0 / 2147483648.0)));
+            } else {
+                __m256d divisor = _mm256_add_pd(_mm256_cvtepi32_pd(high), one);
+                product = _mm256_mul_pd(b_plus_1,
+                                        _mm256_div_pd(_mm256_set1_pd(2147483648.0), divisor));
+            }
+            done = _mm256_cmp_pd(product, limit, _CMP_GE_OQ);
+            mask = _mm256_movemask_pd(done);
+            compress = _mm256_loadu_si256((const __m256i *)tables->compress[mask]);
+            expand = _mm256_loadu_si256((const __m256i *)tables->expand[mask]);
+            _mm256_storeu_si256((__m256i *)(done_slot + buffered),
+                                _mm256_permutevar8x32_epi32(slot[g], compress));
+            _mm256_storeu_si256((__m256i *)(done_b + buffered),
+                                _mm256_permutevar8x32_epi32(_mm256_cvtepi32_epi64(b), compress));
+            buffered += _mm_popcnt_u32((unsigned)mask);
+            p[g] = _mm256_andnot_pd(done, product); /* finished lanes restart at 0 */
+            taken = _mm256_castpd_si256(done);
+            fresh = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(keys + next)),
+                                                expand);
+            key[g] = _mm256_blendv_epi8(key[g], fresh, taken);
+            slot[g] = _mm256_blendv_epi8(
+                slot[g],
+                _mm256_permutevar8x32_epi32(_mm256_add_epi64(iota, _mm256_set1_epi64x(next)), expand),
+                taken);
+            next += _mm_popcnt_u32((unsigned)mask);
+        }
+        if (buffered >= RVH_AVX2_BUFFER) {
+            for (i = 0; i < buffered; i++) out[done_slot[i]] = done_b[i];
+            buffered = 0;
+        }
     }
-    /* The keys in flight continue from floor(p) (the scalar loop); the rest
-     * go to the SSE2 kernel. */
-    for (l = 0; l < RVH_AVX2_QUADS; l++) _mm256_storeu_pd(last + 4 * l, p[l]);
-    for (l = 0; l < RVH_AVX2_LANES; l++) {
-        out[slot[l]] = guava ? rvh_jump_guava_from(k[l], (int64_t)last[l], n)
-                             : rvh_jump_from(k[l], (int64_t)last[l], n);
+    for (i = 0; i < buffered; i++) out[done_slot[i]] = done_b[i];
+    /* The keys in flight continue from floor(p) (the scalar loop); the last
+     * keys (fewer than the lanes) go to the SSE2 kernel. */
+    for (g = 0; g < RVH_AVX2_QUADS; g++) {
+        _mm256_storeu_pd(last, p[g]);
+        _mm256_storeu_si256((__m256i *)lane_key, key[g]);
+        _mm256_storeu_si256((__m256i *)lane_slot, slot[g]);
+        for (l = 0; l < 4; l++) {
+            out[lane_slot[l]] = guava
+                ? rvh_jump_guava_from((uint64_t)lane_key[l], (int64_t)last[l], n)
+                : rvh_jump_from((uint64_t)lane_key[l], (int64_t)last[l], n);
+        }
     }
     rvh_sse2_loop(keys + next, count - next, n, out + next, guava);
 }
@@ -138,14 +200,16 @@ static inline int rvh_cpu_has_avx2(void) {
 #if defined(_MSC_VER) && !defined(__clang__)
     int info[4];
     __cpuid(info, 1);
-    if (!(info[2] & (1 << 27)) || !(info[2] & (1 << 28))) return 0; /* OSXSAVE, AVX */
+    if (!(info[2] & (1 << 27)) || !(info[2] & (1 << 28)) || !(info[2] & (1 << 23)))
+        return 0; /* OSXSAVE, AVX, POPCNT */
     if ((_xgetbv(0) & 0x6) != 0x6) return 0;
     __cpuidex(info, 7, 0);
     return (info[1] & (1 << 5)) != 0; /* AVX2 */
 #else
     unsigned int eax, ebx, ecx, edx, xcr0, xcr0_high;
     if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
-    if (!(ecx & (1u << 27)) || !(ecx & (1u << 28))) return 0; /* OSXSAVE, AVX */
+    if (!(ecx & (1u << 27)) || !(ecx & (1u << 28)) || !(ecx & (1u << 23)))
+        return 0; /* OSXSAVE, AVX, POPCNT */
     __asm__ volatile("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
     if ((xcr0 & 0x6) != 0x6) return 0;
     if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
