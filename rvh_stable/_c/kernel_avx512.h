@@ -36,6 +36,17 @@
  * small, so that the kernel needs about 4 KB of stack. */
 #define RVH_Z_BUFFER 192
 
+/* Write out buffered (slot, b) pairs: plain stores, compiled without AVX-512
+ * on purpose, where the compiler would otherwise make them a scatter (slow
+ * on some CPUs, and no faster on others). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((noinline))
+#endif
+static void rvh_z_flush(int64_t *out, const int64_t *slots, const int64_t *b, int count) {
+    int i;
+    for (i = 0; i < count; i++) out[slots[i]] = b[i];
+}
+
 /* Hash keys[0..count) into out[0..count), by the paper's loop or Guava's
  * (the SSE2 kernel's two rounds, lane for lane).  The lanes need enough
  * keys to fill them a few times over: shorter batches go to the SSE2
@@ -57,7 +68,7 @@ static inline void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count, int32_
     const __m512i one64 = _mm512_set1_epi64(1);
     const __m512i iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
     ptrdiff_t next = RVH_Z_LANES;
-    int buffered = 0, g, i, any;
+    int buffered = 0, g, any;
     if (count < 4 * RVH_Z_LANES) {
         rvh_sse2_loop(keys, count, n, out, guava);
         return;
@@ -105,7 +116,7 @@ static inline void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count, int32_
             next += __builtin_popcount(done);
         }
         if (buffered >= RVH_Z_BUFFER) {
-            for (i = 0; i < buffered; i++) out[done_slot[i]] = done_b[i];
+            rvh_z_flush(out, done_slot, done_b, buffered);
             buffered = 0;
         }
     }
@@ -118,12 +129,12 @@ static inline void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count, int32_
             any |= live[g];
         }
         if (buffered >= RVH_Z_BUFFER) {
-            for (i = 0; i < buffered; i++) out[done_slot[i]] = done_b[i];
+            rvh_z_flush(out, done_slot, done_b, buffered);
             buffered = 0;
         }
     } while (any);
 #undef RVH_Z_STEP
-    for (i = 0; i < buffered; i++) out[done_slot[i]] = done_b[i];
+    rvh_z_flush(out, done_slot, done_b, buffered);
     /* Fewer keys than lanes were left: the SSE2 kernel takes them. */
     rvh_sse2_loop(keys + next, count - next, n, out + next, guava);
 }
