@@ -132,6 +132,9 @@ def test_nulls_and_empty_keys(cores: tuple[ModuleType, ModuleType], name: str) -
 def test_empty_keys(cores: tuple[ModuleType, ModuleType]) -> None:
     for column, message in [
         (pa.array(["a", "b", ""]), "keys[2]: key must not be empty, got an empty str"),
+        (pa.array(["a", "", "c", "d"]), "keys[1]: key must not be empty, got an empty str"),
+        (pa.array(["a", "b", "c", ""]), "keys[3]: key must not be empty, got an empty str"),
+        (pa.array(["", "b", "c", "d"]), "keys[0]: key must not be empty, got an empty str"),
         (
             pa.array([b"x", b""], type=pa.large_binary()),
             "keys[1]: key must not be empty, got an empty bytes",
