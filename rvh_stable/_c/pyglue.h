@@ -397,7 +397,8 @@ static uint64_t rvh_xxh64_outlined(const uint8_t *p, size_t size) { return rvh_x
 
 static inline uint64_t rvh_fast_hash(const rvh_fast_options *o, const uint8_t *p, size_t size) {
     if (o->hasher->hash == NULL) {
-        return o->seed == 0 ? rvh_xxh64_outlined(p, size) : o->hasher->seeded(p, size, o->seed);
+        /* Inlined here: this runs only in the keyword calls' own function. */
+        return o->seed == 0 ? rvh_xxh64(p, size) : o->hasher->seeded(p, size, o->seed);
     }
     return o->hasher->hash(p, size, o->seed);
 }
