@@ -23,5 +23,6 @@ scratch_env() {
     VPY="$dir/venv/bin/python"
     "$VPY" -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
     "$VPY" -m pip install -q "setuptools>=77" "Cython>=3.1,<3.4" \
-        "pytest>=7" "numpy>=1.23" "xxhash>=3" "build>=1" "hypothesis>=6.100" "$@"
+        "pytest>=7" "numpy>=1.23" "xxhash>=3" "build>=1" "hypothesis>=6.100" \
+        "pyarrow>=14" "polars>=1" "pandas>=2.2" "dask[dataframe]>=2024.1" "distributed>=2024.1" "$@"
 }
