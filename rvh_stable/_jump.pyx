@@ -168,6 +168,8 @@ cdef extern from "_c/pyglue.h":
                                                int64_t seed_low, uint64_t seed_high) except -1
     int _fast_names_set "rvh_fast_names_set"(const char* paper, const char* guava) except -1
     void _fast_forget "rvh_fast_forget"() noexcept
+    int _fast_hash_choice "rvh_fast_hash_choice"(object hasher, object seed, _hash_fn* hash,
+                                                 uint64_t* seed_out) noexcept
 
 IMPLEMENTATION = "cython"
 MAX_BUCKETS = _rules.MAX_BUCKETS
@@ -251,31 +253,26 @@ cdef struct _KeyHash:
     _hash_fn fn  # NULL: the default, XXH64 with seed 0, inlined
     uint64_t seed
 
-# The C function of each name in _rules.HASHERS, looked up by name in the C
-# table: the names are _rules' alone, and a name without C fails the import.
-cdef _hash_fn _hash_fns[16]
-
-
 cdef int _load_hashers() except -1:
+    # The C function of each name in _rules.HASHERS, looked up by name in the
+    # C table (the names are _rules' alone: a name without C fails the import),
+    # goes into pyglue.h's table with its seed range: jump_hash's entry and
+    # _key_hash decide the common calls with it.
     cdef int count, i, k
+    cdef _hash_fn fn
     cdef const _hasher* table = _hasher_table(&count)
     by_name = {table[i].name.decode("ascii"): i for i in range(count)}
-    if len(_rules.HASHERS) > 16:
-        raise ImportError("rvh_stable: more hashers than the table of _jump.pyx holds")
+    _hashers_init()
+    _fast_forget()
     for k, name in enumerate(_rules.HASHERS):
         if name not in by_name:
             raise ImportError(f"rvh_stable: the compiled core has no {name!r} hasher")
-        _hash_fns[k] = table[<int>by_name[name]].hash
-    _hashers_init()
-    # jump_hash's entry decides the common keyword calls in C: it is given
-    # _rules' names and seed ranges here.
-    _fast_forget()
-    for k, name in enumerate(_rules.HASHERS):
+        fn = table[<int>by_name[name]].hash
         bounds = _rules.HASHER_SEEDS[name]
         if bounds is None:
-            _fast_hasher_set(k, name, _hash_fns[k], 0, 0, 0)
+            _fast_hasher_set(k, name, fn, 0, 0, 0)
         else:
-            _fast_hasher_set(k, name, _hash_fns[k], 1, bounds[0], bounds[1] - 1)
+            _fast_hasher_set(k, name, fn, 1, bounds[0], bounds[1] - 1)
     paper, guava = [name.encode("ascii") for name in _rules.VARIANTS]
     _fast_names_set(paper, guava)
     return 0
@@ -284,35 +281,20 @@ cdef int _load_hashers() except -1:
 _load_hashers()
 cdef str _DEFAULT_HASHER = _rules.DEFAULT_HASHER
 cdef _KeyHash _DEFAULT_HASH  # zeroed: fn NULL, seed 0
-
-
-# Each hasher's place in _hash_fns and its seed bounds, for the common calls
-# (a known name, and no seed or an exact int within bounds) that need no
-# call into _rules: that would cost more than the hash.
-cdef dict _HASHER_INDEX = {name: k for k, name in enumerate(_rules.HASHERS)}
-cdef dict _SEED_BOUNDS = dict(_rules.HASHER_SEEDS)
+cdef dict _HASHER_NAMES = {name: name for name in _rules.HASHERS}
 
 
 cdef int _key_hash(object hasher, object seed, _KeyHash* out) except -1:
     """``hasher=`` and ``seed=`` checked (by _rules) and turned into a _KeyHash."""
-    cdef object bounds
     if hasher is _DEFAULT_HASHER and seed is None:
         out[0] = _DEFAULT_HASH
         return 0
-    bounds = _SEED_BOUNDS.get(hasher) if type(hasher) is str else None
-    if type(hasher) is str and hasher in _SEED_BOUNDS and (
-        seed is None
-        or (PyLong_CheckExact(seed) and bounds is not None and bounds[0] <= seed < bounds[1])
-    ):
-        name, value = hasher, 0 if seed is None else seed
-    else:
-        name, value = _rules.resolve_hasher(hasher, seed)  # every error, as _rules decides
-    k = _HASHER_INDEX[name]
-    if k == 0 and value == 0:
-        out[0] = _DEFAULT_HASH
-    else:
-        out.fn = _hash_fns[<int>k]
-        out.seed = value & 0xFFFFFFFFFFFFFFFF  # a negative murmur3 seed: its two's complement
+    if _fast_hash_choice(hasher, seed, &out.fn, &out.seed):
+        return 0  # a known name, and no seed or an exact int in range
+    name, value = _rules.resolve_hasher(hasher, seed)  # every error, as _rules decides
+    name = _HASHER_NAMES[name]  # the table's own str, where hasher is a str subclass
+    if not _fast_hash_choice(name, value if value else None, &out.fn, &out.seed):
+        raise SystemError(f"rvh_stable: _rules resolved {hasher!r} to {name!r}, {value!r}")
     return 0
 
 
@@ -588,7 +570,6 @@ cdef class _Job:
     cdef _ArrowInput arrow
     cdef const _arrow_column* acols
     cdef const int64_t* astarts
-    cdef Py_ssize_t ancols
     cdef _arrow_hasher ahash
     cdef Py_ssize_t start
     cdef Py_ssize_t bad_at  # the job's first key that cannot be hashed, or -1
@@ -958,7 +939,6 @@ cdef object _arrow_batch(object keys, int32_t n, Py_ssize_t threads, _batch_fn r
         job.arrow = source
         job.acols = source.columns
         job.astarts = source.starts
-        job.ancols = source.count
         job.ahash.fn = hk.fn
         job.ahash.seed = hk.seed
         job.prepare()

@@ -346,3 +346,27 @@ def test_neon_under_emulation(tmp_path: Path) -> None:
     assert lines[:2] == ["portable: 3683400 keys right", "neon: 3683400 keys right"]
     assert lines[-1] == "checked 7366800 keys"
     assert (tmp_path / "kernels_check_aarch64").exists()
+
+
+@pytest.mark.skipif(not HEADERS.exists(), reason="needs the source tree")
+@pytest.mark.skipif(ARM, reason="tools/divider.c measures x86 dividers")
+def test_divider_tool_runs_every_kernel(compiled_core: ModuleType) -> None:
+    # tools/divider.sh builds (with -Werror) and runs: the divider's bound for
+    # each width, then every kernel this CPU runs against its bound.  Its
+    # timings are judged on a quiet machine by whoever runs it (and the goal
+    # passed here is out of reach of any timing), not by this test.
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc")
+    script = Path(__file__).resolve().parent.parent / "tools" / "divider.sh"
+    done = subprocess.run(["bash", str(script), "1e9"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    steps = [float(part.split()[-1]) for part in lines[0].split(":")[1].split(",")]
+    assert 1 < steps[0] < steps[1] < steps[2] < 20, lines[0]  # about ln(n) steps a key
+    rows = {line.split()[0]: line.split()[1:] for line in lines if line.split()[:1]}
+    for name in compiled_core.KERNELS:
+        figures = [float(x) for x in rows[name]]
+        assert all(f > 0 for f in figures), (name, figures)
+        # n = 10 < n = 1000 < n = 10**6: more steps per key cost more
+        assert figures[0] < figures[1] < figures[2], (name, figures)
+    assert lines[-1].startswith("widest kernel: ") and lines[-1].endswith("PASS")

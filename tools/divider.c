@@ -11,12 +11,22 @@
  * divisions in flight (the divider's throughput, not its latency), for
  * scalar divsd and for 2-, 4- and 8-wide vectors where the CPU has them.
  * It prints the bound in ns per key for each width at n = 10, 1000 and 10**6.
+ *
+ * Then it times each batch kernel this build and CPU run (kernels.h), in
+ * the same process, on 1M random keys in calls of 65536 (the best of 7
+ * rounds), and prints each against the bound of its vector width: the
+ * kernel / bound column of the README's table.  Exits 1 if the widest
+ * kernel is above RVH_BOUND_GOAL times its bound at n = 1000 (2.5, or
+ * argv[1]).
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "jump.h"
+#include "kernels.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -114,19 +124,51 @@ __attribute__((target("avx512f"))) static double zmm_ns(void) {
 }
 #endif
 
-int main(void) {
+#define KEYS (1L << 20)
+#define CALL 65536L
+
+/* ns per key of one kernel at n: the best of 7 rounds over KEYS keys. */
+static double kernel_ns(rvh_batch_fn run, const uint64_t *keys, int64_t *out, int32_t n) {
+    double best = 1e30, t;
+    long at;
+    int round;
+    for (round = 0; round < 7; round++) {
+        t = now();
+        for (at = 0; at < KEYS; at += CALL) run(keys + at, CALL, n, out + at);
+        t = now() - t;
+        if (t < best) best = t;
+    }
+    return best * 1e9 / KEYS;
+}
+
+int main(int argc, char **argv) {
     static const int32_t ns[] = {10, 1000, 1000000};
-    double steps[3], per[4];
+    static const char *const width_of[] = {"portable", "sse2", "avx2", "avx512"};
+    double steps[3], per[4], goal = argc > 1 ? atof(argv[1]) : 2.5, widest = 0.0;
     const char *names[4] = {"scalar divsd (portable)", "divpd xmm (sse2)", "vdivpd ymm (avx2)",
                             "vdivpd zmm (avx512)"};
-    int widths = 1, i, w;
+    int widths = 1, i, w, k, count, measured[4] = {1, 0, 0, 0};
+    const rvh_kernel *table = rvh_kernel_table(&count);
+    uint64_t *keys = malloc(KEYS * sizeof *keys), state = 0x2545F4914F6CDD1DULL;
+    int64_t *out = malloc(KEYS * sizeof *out);
+    if (keys == NULL || out == NULL) return 2;
+    for (i = 0; i < KEYS; i++) keys[i] = (state += 0x9E3779B97F4A7C15ULL) * RVH_JUMP_MULT;
     for (i = 0; i < 3; i++) steps[i] = steps_per_key(ns[i]);
     per[0] = scalar_ns();
 #if defined(__x86_64__)
     per[1] = xmm_ns();
+    measured[1] = 1;
     widths = 2;
-    if (__builtin_cpu_supports("avx2")) per[widths++] = ymm_ns();
-    if (__builtin_cpu_supports("avx512f")) per[widths++] = zmm_ns();
+    if (__builtin_cpu_supports("avx2")) {
+        per[2] = ymm_ns();
+        measured[2] = 1;
+        widths = 3;
+    }
+    if (__builtin_cpu_supports("avx512f")) {
+        per[3] = zmm_ns();
+        measured[3] = 1;
+        widths = 4;
+    }
 #endif
     printf("steps per key: n=10 %.3f, n=1000 %.3f, n=10**6 %.3f\n", steps[0], steps[1], steps[2]);
     printf("%-26s %12s %10s %10s %10s\n", "divider", "ns/double", "n=10", "n=1000", "n=10**6");
@@ -135,6 +177,26 @@ int main(void) {
         for (i = 0; i < 3; i++) printf(" %10.2f", steps[i] * per[w]);
         printf("\n");
     }
-    printf("(bound: ns per key that the divider alone needs)\n");
-    return 0;
+    printf("(bound: ns per key that the divider alone needs)\n\n");
+    printf("%-10s %10s %10s %10s %14s\n", "kernel", "n=10", "n=1000", "n=10**6",
+           "n=1000 / bound");
+    for (k = 0; k < count; k++) {
+        double t[3];
+        if (!rvh_kernel_available(&table[k])) continue;
+        for (i = 0; i < 3; i++) t[i] = kernel_ns(table[k].run, keys, out, ns[i]);
+        printf("%-10s %10.2f %10.2f %10.2f", table[k].name, t[0], t[1], t[2]);
+        for (w = 0; w < 4; w++) {
+            if (strcmp(width_of[w], table[k].name) == 0 && measured[w]) break;
+        }
+        if (w < 4) {
+            printf(" %14.2f", t[1] / (steps[1] * per[w]));
+            widest = t[1] / (steps[1] * per[w]);
+        }
+        printf("\n");
+    }
+    printf("widest kernel: %.2f times its bound at n = 1000 (goal <= %.2f): %s\n", widest, goal,
+           widest <= goal ? "PASS" : "FAIL");
+    free(keys);
+    free(out);
+    return widest <= goal ? 0 : 1;
 }

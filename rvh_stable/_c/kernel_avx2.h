@@ -1,4 +1,4 @@
-/* The AVX2 batch kernel, for x86-64: 16 keys in flight as 4 vectors of 4
+/* The AVX2 batch kernel, for x86-64: 16 keys in flight as 4 groups of 4
  * doubles.  Most x86 machines in use have AVX2 but not AVX-512 (AMD Zen 2
  * and 3, Intel client CPUs since Alder Lake).  The wheel's baseline stays
  * SSE2: this kernel is compiled for AVX2 alone (a target attribute on GCC
@@ -7,10 +7,24 @@
  * asked once at import).  No Python here: the header compiles alone as C99
  * (to nothing where it cannot be built).
  *
- * The same operations as the SSE2 kernel (kernel_sse2.h), lane for lane, for
- * the paper's loop and for Guava's, with the bookkeeping of the AVX-512
- * kernel (finished lanes compressed out, new keys expanded in), which AVX2
- * does with permutations looked up by the mask of finished lanes.
+ * Each lane computes the jump loop's own operations (jump.h), or Guava's
+ * (jump_guava.h), in the same order and rounding; only the bookkeeping is
+ * the kernel's:
+ *
+ * - A lane's state is its key and j, as a double (exact: j < 2**31).  A
+ *   step computes p = (j + 1) * (2**31 / d), and j becomes trunc(p) while
+ *   p < n.
+ * - Lanes run RVH_AVX2_ROUNDS steps between two looks at them, with no
+ *   branch: a lane whose loop has ended is frozen, and takes a new key at
+ *   the next look.  Frozen costs no register: an ending lane's j (its
+ *   answer b) becomes b + 2**32, and stays frozen since every later p is
+ *   at least j + 1 > n (2**31 / d >= 1, and Guava's (j + 1) / (d / 2**31)
+ *   >= j + 1); each later step adds 2**32 again, exactly (j stays below
+ *   2**53), so b is the low 32 bits of the final j.
+ * - At a look, the frozen lanes' (slot, j) pairs are compressed into a
+ *   buffer, written out every few looks, and new keys are expanded into
+ *   those lanes.  AVX2 has no compress or expand: both are dword
+ *   permutations looked up by the 4-bit mask of frozen lanes.
  */
 #ifndef RVH_KERNEL_AVX2_H
 #define RVH_KERNEL_AVX2_H
@@ -35,7 +49,10 @@
 #define RVH_AVX2_INLINE static inline __attribute__((always_inline, target("avx2,popcnt")))
 #endif
 
-#define RVH_AVX2_QUADS 4
+/* 4 groups of 4 lanes: enough to cover the step's latency, few enough that
+ * the state stays mostly in the 16 YMM registers. */
+#define RVH_AVX2_GROUPS 4
+#define RVH_AVX2_LANES (4 * RVH_AVX2_GROUPS)
 #if defined(__clang__)
 #define RVH_AVX2_UNROLL _Pragma("clang loop unroll(full)")
 #elif defined(__GNUC__)
@@ -43,19 +60,24 @@
 #else
 #define RVH_AVX2_UNROLL
 #endif
-#define RVH_AVX2_LANES (4 * RVH_AVX2_QUADS)
-/* Finished (slot, b) pairs are written out once this many have gathered. */
-#define RVH_AVX2_BUFFER 128
+/* Steps between two looks at the lanes: each look costs about one step's
+ * work, and a lane that ends just after a look idles until the next. */
+#define RVH_AVX2_ROUNDS 4
+/* Frozen (slot, j) pairs are written out once this many have gathered. */
+#define RVH_AVX2_BUFFER 256
 
-/* key * MULT + 1 in each 64-bit lane (AVX2 has no 64-bit multiply: three
- * 32 x 32 -> 64-bit products, modulo 2**64). */
+/* key * MULT + 1 in each 64-bit lane.  AVX2 has no 64-bit multiply: with
+ * key = H * 2**32 + L and MULT = MH * 2**32 + ML, the product modulo 2**64
+ * is L * ML + ((H * ML + L * MH) mod 2**32) * 2**32.  vpmulld forms
+ * L * MH and H * ML (mod 2**32) in the two dwords of each lane at once. */
 RVH_AVX2_INLINE __m256i rvh_avx2_step_keys(__m256i key) {
+    const __m256i mult_swapped =
+        _mm256_set1_epi64x((long long)((RVH_JUMP_MULT >> 32) | (RVH_JUMP_MULT << 32)));
     const __m256i mult_lo = _mm256_set1_epi64x((long long)(RVH_JUMP_MULT & 0xFFFFFFFFu));
-    const __m256i mult_hi = _mm256_set1_epi64x((long long)(RVH_JUMP_MULT >> 32));
-    __m256i low = _mm256_mul_epu32(key, mult_lo);
-    __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(key, 32), mult_lo),
-                                     _mm256_mul_epu32(key, mult_hi));
-    return _mm256_add_epi64(_mm256_add_epi64(low, _mm256_slli_epi64(cross, 32)),
+    const __m256i high_dword = _mm256_set1_epi64x((long long)0xFFFFFFFF00000000ULL);
+    __m256i cross = _mm256_mullo_epi32(key, mult_swapped); /* [L * MH, H * ML] */
+    cross = _mm256_and_si256(_mm256_add_epi32(cross, _mm256_slli_epi64(cross, 32)), high_dword);
+    return _mm256_add_epi64(_mm256_add_epi64(_mm256_mul_epu32(key, mult_lo), cross),
                             _mm256_set1_epi64x(1));
 }
 
@@ -90,93 +112,118 @@ static inline const rvh_avx2_tables *rvh_avx2_permutes(void) {
     return &t;
 }
 
-/* Hash keys[0..count) into out[0..count): the AVX-512 kernel's scheme
- * (kernel_avx512.h) on 16 lanes of 4 vectors, with the SSE2 kernel's
- * operations (kernel_sse2.h) in each lane, for the paper's loop or Guava's. */
+/* Write out buffered (slot, j) pairs of frozen lanes: b is j's low 32 bits. */
+static inline void rvh_avx2_flush(int64_t *out, const int64_t *slots, const double *j, int count) {
+    int i;
+    for (i = 0; i < count; i++) out[slots[i]] = (int64_t)j[i] & 0xFFFFFFFF;
+}
+
+/* Hash keys[0..count) into out[0..count), by the paper's loop or Guava's.
+ * Batches too short to fill the lanes a few times go to the SSE2 kernel. */
 RVH_AVX2_INLINE void rvh_avx2_loop(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out,
                                    const int guava) {
     const rvh_avx2_tables *tables = rvh_avx2_permutes();
-    __m256i key[RVH_AVX2_QUADS], slot[RVH_AVX2_QUADS];
-    __m256d p[RVH_AVX2_QUADS];
-    int64_t done_slot[RVH_AVX2_BUFFER + RVH_AVX2_LANES], done_b[RVH_AVX2_BUFFER + RVH_AVX2_LANES];
-    double last[4];
+    __m256i key[RVH_AVX2_GROUPS], slot[RVH_AVX2_GROUPS];
+    __m256d j[RVH_AVX2_GROUPS];
+    int64_t done_slot[RVH_AVX2_BUFFER + RVH_AVX2_LANES];
+    double done_j[RVH_AVX2_BUFFER + RVH_AVX2_LANES];
+    double lane_j[4];
     int64_t lane_key[4], lane_slot[4];
     const __m256d one = _mm256_set1_pd(1.0);
+    const __m256d two31 = _mm256_set1_pd(2147483648.0);
+    const __m256d frozen = _mm256_set1_pd(4294967296.0); /* 2**32 */
     const __m256d limit = _mm256_set1_pd((double)n);
     const __m256i iota = _mm256_setr_epi64x(0, 1, 2, 3);
-    const __m256i low_dwords = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    const __m256i one64 = _mm256_set1_epi64x(1);
+    const __m256i low31 = _mm256_set1_epi64x(0x7FFFFFFF);
+    /* (x | bits of 2**52) as a double is 2**52 + x, exactly, for x < 2**52;
+     * with the bits of 2**21, it is 2**21 + x / 2**31. */
+    const __m256i bits52 = _mm256_set1_epi64x(0x4330000000000000LL);
+    const __m256d two52_minus_1 = _mm256_set1_pd(4503599627370495.0);
+    const __m256i bits21 = _mm256_set1_epi64x(0x4140000000000000LL);
+    const __m256d two21 = _mm256_set1_pd(2097152.0);
     ptrdiff_t next = RVH_AVX2_LANES;
-    int buffered = 0, g, i, l;
+    int buffered = 0, g, r, l;
     if (count < 4 * RVH_AVX2_LANES) {
         rvh_sse2_loop(keys, count, n, out, guava);
         return;
     }
-    for (g = 0; g < RVH_AVX2_QUADS; g++) {
+    for (g = 0; g < RVH_AVX2_GROUPS; g++) {
         key[g] = _mm256_loadu_si256((const __m256i *)(keys + 4 * g));
         slot[g] = _mm256_add_epi64(iota, _mm256_set1_epi64x(4 * g));
-        p[g] = _mm256_setzero_pd();
+        j[g] = _mm256_setzero_pd();
     }
-    /* While keys remain, a finishing lane's (slot, b) is compressed into
-     * the buffers and the lane takes the next key (a round takes at most
-     * RVH_AVX2_LANES keys: keys[next + 3] stays in bounds). */
+    /* While keys remain: RVH_AVX2_ROUNDS steps, then a look at each group
+     * (a look takes at most RVH_AVX2_LANES keys: keys[next + 3] stays in
+     * bounds). */
     while (next <= count - RVH_AVX2_LANES) {
-        RVH_AVX2_UNROLL
-        for (g = 0; g < RVH_AVX2_QUADS; g++) {
-            __m128i b = _mm256_cvttpd_epi32(p[g]);
-            __m256d b_plus_1 = _mm256_add_pd(_mm256_cvtepi32_pd(b), one);
-            __m128i high;
-            __m256d product, done;
-            __m256i compress, expand, fresh, taken;
-            int mask;
-            key[g] = rvh_avx2_step_keys(key[g]);
-            high = _mm256_castsi256_si128(
-                _mm256_permutevar8x32_epi32(_mm256_srli_epi64(key[g], 33), low_dwords));
-            if (guava) { /* d = 0 where Java's int d wraps: p is +infinity, the lane ends */
-                __m128i d = _mm_and_si128(_mm_add_epi32(high, _mm_set1_epi32(1)),
-                                          _mm_set1_epi32(0x7FFFFFFF));
-                product = _mm256_div_pd(b_plus_1, _mm256_mul_pd(_mm256_cvtepi32_pd(d),
-                                                                _mm256_set1_pd(1.0 / 2147483648.0)));
-            } else {
-                __m256d divisor = _mm256_add_pd(_mm256_cvtepi32_pd(high), one);
-                product = _mm256_mul_pd(b_plus_1,
-                                        _mm256_div_pd(_mm256_set1_pd(2147483648.0), divisor));
+        for (r = 0; r < RVH_AVX2_ROUNDS; r++) {
+            RVH_AVX2_UNROLL
+            for (g = 0; g < RVH_AVX2_GROUPS; g++) {
+                __m256d p;
+                key[g] = rvh_avx2_step_keys(key[g]);
+                if (guava) { /* (j + 1) / (d / 2**31), d = 0 where Java's int d wraps: p = +inf */
+                    __m256i d = _mm256_and_si256(
+                        _mm256_add_epi64(_mm256_srli_epi64(key[g], 33), one64), low31);
+                    p = _mm256_div_pd(
+                        _mm256_add_pd(j[g], one),
+                        _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(d, bits21)), two21));
+                } else { /* (j + 1) * (2**31 / ((key >> 33) + 1)) */
+                    __m256d d = _mm256_sub_pd(
+                        _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(key[g], 33), bits52)),
+                        two52_minus_1);
+                    p = _mm256_mul_pd(_mm256_add_pd(j[g], one), _mm256_div_pd(two31, d));
+                }
+                /* p - n < 0 (its sign is exact): the loop goes on from
+                 * trunc(p); otherwise the lane is, or stays, frozen. */
+                j[g] = _mm256_blendv_pd(_mm256_add_pd(j[g], frozen),
+                                        _mm256_round_pd(p, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC),
+                                        _mm256_sub_pd(p, limit));
             }
-            done = _mm256_cmp_pd(product, limit, _CMP_GE_OQ);
-            mask = _mm256_movemask_pd(done);
-            compress = _mm256_loadu_si256((const __m256i *)tables->compress[mask]);
-            expand = _mm256_loadu_si256((const __m256i *)tables->expand[mask]);
+        }
+        RVH_AVX2_UNROLL
+        for (g = 0; g < RVH_AVX2_GROUPS; g++) {
+            const __m256d is_frozen = _mm256_cmp_pd(j[g], frozen, _CMP_GE_OQ);
+            const int mask = _mm256_movemask_pd(is_frozen);
+            const int taken = (int)_mm_popcnt_u32((unsigned)mask);
+            const __m256i compress = _mm256_loadu_si256((const __m256i *)tables->compress[mask]);
+            const __m256i expand = _mm256_loadu_si256((const __m256i *)tables->expand[mask]);
+            const __m256i fresh = _mm256_loadu_si256((const __m256i *)(keys + next));
             _mm256_storeu_si256((__m256i *)(done_slot + buffered),
                                 _mm256_permutevar8x32_epi32(slot[g], compress));
-            _mm256_storeu_si256((__m256i *)(done_b + buffered),
-                                _mm256_permutevar8x32_epi32(_mm256_cvtepi32_epi64(b), compress));
-            buffered += _mm_popcnt_u32((unsigned)mask);
-            p[g] = _mm256_andnot_pd(done, product); /* finished lanes restart at 0 */
-            taken = _mm256_castpd_si256(done);
-            fresh = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(keys + next)),
-                                                expand);
-            key[g] = _mm256_blendv_epi8(key[g], fresh, taken);
-            slot[g] = _mm256_blendv_epi8(
-                slot[g],
-                _mm256_permutevar8x32_epi32(_mm256_add_epi64(iota, _mm256_set1_epi64x(next)), expand),
-                taken);
-            next += _mm_popcnt_u32((unsigned)mask);
+            _mm256_storeu_pd(done_j + buffered,
+                             _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(
+                                 _mm256_castpd_si256(j[g]), compress)));
+            buffered += taken;
+            key[g] = _mm256_castpd_si256(
+                _mm256_blendv_pd(_mm256_castsi256_pd(key[g]),
+                                 _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(fresh, expand)),
+                                 is_frozen));
+            slot[g] = _mm256_castpd_si256(_mm256_blendv_pd(
+                _mm256_castsi256_pd(slot[g]),
+                _mm256_castsi256_pd(_mm256_add_epi64(_mm256_permutevar8x32_epi32(iota, expand),
+                                                     _mm256_set1_epi64x(next))),
+                is_frozen));
+            j[g] = _mm256_andnot_pd(is_frozen, j[g]); /* new keys start at j = 0 */
+            next += taken;
         }
         if (buffered >= RVH_AVX2_BUFFER) {
-            for (i = 0; i < buffered; i++) out[done_slot[i]] = done_b[i];
+            rvh_avx2_flush(out, done_slot, done_j, buffered);
             buffered = 0;
         }
     }
-    for (i = 0; i < buffered; i++) out[done_slot[i]] = done_b[i];
-    /* The keys in flight continue from floor(p) (the scalar loop); the last
-     * keys (fewer than the lanes) go to the SSE2 kernel. */
-    for (g = 0; g < RVH_AVX2_QUADS; g++) {
-        _mm256_storeu_pd(last, p[g]);
+    rvh_avx2_flush(out, done_slot, done_j, buffered);
+    /* The keys in flight: a frozen lane's answer is there; the others
+     * continue one by one from their j.  Fewer keys than lanes are left:
+     * the SSE2 kernel takes them. */
+    for (g = 0; g < RVH_AVX2_GROUPS; g++) {
+        _mm256_storeu_pd(lane_j, j[g]);
         _mm256_storeu_si256((__m256i *)lane_key, key[g]);
         _mm256_storeu_si256((__m256i *)lane_slot, slot[g]);
         for (l = 0; l < 4; l++) {
-            out[lane_slot[l]] = guava
-                ? rvh_jump_guava_from((uint64_t)lane_key[l], (int64_t)last[l], n)
-                : rvh_jump_from((uint64_t)lane_key[l], (int64_t)last[l], n);
+            out[lane_slot[l]] = lane_j[l] >= 4294967296.0
+                ? (int64_t)lane_j[l] & 0xFFFFFFFF
+                : rvh_jump_from_variant((uint64_t)lane_key[l], (int64_t)lane_j[l], n, guava);
         }
     }
     rvh_sse2_loop(keys + next, count - next, n, out + next, guava);

@@ -12,12 +12,14 @@
 #include "kernel_sse2.h"
 
 /* AVX-512 (F and DQ), where the compiler can build it for one function and
- * the CPU, asked at import, has it: 64 keys in flight as 8 vectors of 8
- * doubles, with the key's 64-bit step in vector registers too.  The same
- * operations as the SSE2 kernel, lane for lane; only the bookkeeping
- * differs: a finishing lane's (slot, b) is compressed into a small buffer
- * that is written out every few rounds, and new keys are expand-loaded into
- * the finished lanes.  RVH_NO_AVX512 leaves it out. */
+ * the CPU, asked at import, has it: 64 keys in flight as 8 groups of 8
+ * doubles, with the key's 64-bit step in vector registers too.  Each lane
+ * computes the SSE2 kernel's operations; only the bookkeeping differs, as
+ * in the AVX2 kernel (kernel_avx2.h): lanes run RVH_Z_ROUNDS steps between
+ * two looks, with no branch, a lane whose loop has ended dropping out of
+ * its group's mask; at a look, the ended lanes' (slot, j) are compressed
+ * into a small buffer, written out every few looks, and new keys are
+ * expanded into those lanes.  RVH_NO_AVX512 leaves it out. */
 #if RVH_SSE2 && !defined(RVH_NO_AVX512) && defined(__x86_64__) \
     && (defined(__GNUC__) || defined(__clang__)) && !defined(_MSC_VER)
 #define RVH_AVX512 1
@@ -32,43 +34,51 @@
 #define RVH_UNROLL_GROUPS _Pragma("GCC unroll 8")
 #endif
 #define RVH_Z_LANES (8 * RVH_Z_GROUPS)
-/* Finished (slot, b) pairs are written out once this many have gathered:
- * small, so that the kernel needs about 4 KB of stack. */
-#define RVH_Z_BUFFER 192
+/* Steps between two looks at the lanes: of 2 to 8, 4 was the quickest on
+ * AMD Zen 4 (each look costs about as much as a step, and a lane that ends
+ * just after a look idles until the next). */
+#define RVH_Z_ROUNDS 4
+/* Ended (slot, j) pairs are written out once this many have gathered:
+ * small, so that the kernel needs about 5 KB of stack. */
+#define RVH_Z_BUFFER 256
 
-/* Write out buffered (slot, b) pairs: plain stores, compiled without AVX-512
- * on purpose, where the compiler would otherwise make them a scatter (slow
- * on some CPUs, and no faster on others). */
+/* Write out buffered (slot, j) pairs: plain stores, compiled without
+ * AVX-512 on purpose, where the compiler would otherwise make them a
+ * scatter (slow on some CPUs, and no faster on others). */
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((noinline))
 #endif
-static void rvh_z_flush(int64_t *out, const int64_t *slots, const int64_t *b, int count) {
+static void rvh_z_flush(int64_t *out, const int64_t *slots, const double *j, int count) {
     int i;
-    for (i = 0; i < count; i++) out[slots[i]] = b[i];
+    for (i = 0; i < count; i++) out[slots[i]] = (int64_t)j[i];
 }
 
-/* Hash keys[0..count) into out[0..count), by the paper's loop or Guava's
- * (the SSE2 kernel's two rounds, lane for lane).  The lanes need enough
- * keys to fill them a few times over: shorter batches go to the SSE2
- * kernel. */
+/* Hash keys[0..count) into out[0..count), by the paper's loop or Guava's.
+ * The lanes need enough keys to fill them a few times over: shorter
+ * batches go to the SSE2 kernel. */
 __attribute__((target("avx512f,avx512dq"), always_inline))
 static inline void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count, int32_t n,
                                    int64_t *out, const int guava) {
     __m512i key[RVH_Z_GROUPS], slot[RVH_Z_GROUPS];
-    __m512d p[RVH_Z_GROUPS];
-    __mmask8 live[RVH_Z_GROUPS];
-    int64_t done_slot[RVH_Z_BUFFER + RVH_Z_LANES], done_b[RVH_Z_BUFFER + RVH_Z_LANES];
+    __m512d j[RVH_Z_GROUPS];
+    __mmask8 live[RVH_Z_GROUPS], in_flight[RVH_Z_GROUPS];
+    int64_t done_slot[RVH_Z_BUFFER + RVH_Z_LANES];
+    double done_j[RVH_Z_BUFFER + RVH_Z_LANES];
     const __m512d one = _mm512_set1_pd(1.0);
     const __m512d two31 = _mm512_set1_pd(2147483648.0);
     const __m512d limit = _mm512_set1_pd((double)n);
-    const __m512d two_m31 = _mm512_set1_pd(1.0 / 2147483648.0);
-    const __m256i one32 = _mm256_set1_epi32(1);
-    const __m256i low31 = _mm256_set1_epi32(0x7FFFFFFF);
     const __m512i mult = _mm512_set1_epi64((long long)RVH_JUMP_MULT);
     const __m512i one64 = _mm512_set1_epi64(1);
+    const __m512i low31 = _mm512_set1_epi64(0x7FFFFFFF);
+    /* (x | bits of 2**52) as a double is 2**52 + x, exactly, for x < 2**52;
+     * with the bits of 2**21, it is 2**21 + x / 2**31. */
+    const __m512i bits52 = _mm512_set1_epi64(0x4330000000000000LL);
+    const __m512d two52_minus_1 = _mm512_set1_pd(4503599627370495.0);
+    const __m512i bits21 = _mm512_set1_epi64(0x4140000000000000LL);
+    const __m512d two21 = _mm512_set1_pd(2097152.0);
     const __m512i iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
     ptrdiff_t next = RVH_Z_LANES;
-    int buffered = 0, g, any;
+    int buffered = 0, g, r, any;
     if (count < 4 * RVH_Z_LANES) {
         rvh_sse2_loop(keys, count, n, out, guava);
         return;
@@ -76,65 +86,86 @@ static inline void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count, int32_
     for (g = 0; g < RVH_Z_GROUPS; g++) {
         key[g] = _mm512_loadu_si512((const void *)(keys + 8 * g));
         slot[g] = _mm512_add_epi64(iota, _mm512_set1_epi64(8 * g));
-        p[g] = _mm512_setzero_pd();
-        live[g] = 0xFF;
+        j[g] = _mm512_setzero_pd();
+        live[g] = in_flight[g] = 0xFF;
     }
-    /* One round per group, as in the SSE2 kernel; the mask `done` is the
-     * lanes whose product reached n.  While keys remain, finished lanes
-     * take new ones (a round takes at most RVH_Z_LANES, so the expand-load
-     * stays in bounds); after that, lanes drop out of `live` as they finish
-     * and the rest go on until none is left. */
-#define RVH_Z_STEP(g, done_mask)                                                            \
-    __m256i b = _mm512_cvttpd_epi32(p[g]);                                                  \
-    __m512d b_plus_1 = _mm512_add_pd(_mm512_cvtepi32_pd(b), one);                           \
-    __m256i high;                                                                           \
-    __m512d product;                                                                        \
-    __mmask8 done;                                                                          \
-    key[g] = _mm512_add_epi64(_mm512_mullo_epi64(key[g], mult), one64);                     \
-    high = _mm512_cvtepi64_epi32(_mm512_srli_epi64(key[g], 33));                            \
-    if (guava) { /* the SSE2 kernel's Guava round: d = 0 where Java's d wraps */            \
-        __m256i d = _mm256_and_si256(_mm256_add_epi32(high, one32), low31);                 \
-        product = _mm512_div_pd(b_plus_1, _mm512_mul_pd(_mm512_cvtepi32_pd(d), two_m31));   \
-    } else {                                                                                \
-        product = _mm512_mul_pd(                                                            \
-            b_plus_1, _mm512_div_pd(two31, _mm512_add_pd(_mm512_cvtepi32_pd(high), one)));  \
-    }                                                                                       \
-    done = _mm512_cmp_pd_mask(product, limit, _CMP_GE_OQ) & (done_mask);                    \
-    _mm512_storeu_si512((void *)(done_slot + buffered),                                     \
-                        _mm512_maskz_compress_epi64(done, slot[g]));                        \
-    _mm512_storeu_si512((void *)(done_b + buffered),                                        \
-                        _mm512_maskz_compress_epi64(done, _mm512_cvtepi32_epi64(b)));       \
-    buffered += __builtin_popcount(done);                                                   \
-    p[g] = _mm512_maskz_mov_pd((__mmask8)~done, product) /* finished lanes restart at 0 */
+    /* One step of group g: j (a double, exact as j < 2**31) becomes
+     * trunc(p) in the lanes of `live` where p < n; the others leave it. */
+#define RVH_Z_STEP(g)                                                                           \
+    do {                                                                                        \
+        __m512d p;                                                                              \
+        key[g] = _mm512_add_epi64(_mm512_mullo_epi64(key[g], mult), one64);                     \
+        if (guava) { /* (j + 1) / (d / 2**31), d = 0 where Java's int d wraps: p = +inf */      \
+            __m512i d =                                                                         \
+                _mm512_and_si512(_mm512_add_epi64(_mm512_srli_epi64(key[g], 33), one64), low31); \
+            p = _mm512_div_pd(                                                                  \
+                _mm512_add_pd(j[g], one),                                                       \
+                _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(d, bits21)), two21));         \
+        } else { /* (j + 1) * (2**31 / ((key >> 33) + 1)) */                                    \
+            __m512d d = _mm512_sub_pd(                                                          \
+                _mm512_castsi512_pd(_mm512_or_si512(_mm512_srli_epi64(key[g], 33), bits52)),    \
+                two52_minus_1);                                                                 \
+            p = _mm512_mul_pd(_mm512_add_pd(j[g], one), _mm512_div_pd(two31, d));               \
+        }                                                                                       \
+        live[g] = _mm512_mask_cmp_pd_mask(live[g], p, limit, _CMP_LT_OQ);                       \
+        j[g] = _mm512_mask_roundscale_pd(j[g], live[g], p, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); \
+    } while (0)
+    /* While keys remain: RVH_Z_ROUNDS steps, then a look at each group (a
+     * look takes at most RVH_Z_LANES keys, so keys[next + 7] stays in
+     * bounds). */
     while (next <= count - RVH_Z_LANES) {
+        for (r = 0; r < RVH_Z_ROUNDS; r++) {
+            RVH_UNROLL_GROUPS
+            for (g = 0; g < RVH_Z_GROUPS; g++) RVH_Z_STEP(g);
+        }
         RVH_UNROLL_GROUPS
         for (g = 0; g < RVH_Z_GROUPS; g++) {
-            RVH_Z_STEP(g, 0xFF);
-            key[g] = _mm512_mask_expandloadu_epi64(key[g], done, (const void *)(keys + next));
-            slot[g] = _mm512_mask_expand_epi64(slot[g], done,
+            const __mmask8 ended = (__mmask8)~live[g];
+            __m512i fresh = _mm512_loadu_si512((const void *)(keys + next));
+            /* Kept in a register: the compiler would fold the load into
+             * vpexpandq's memory form, several times slower on AMD Zen 4. */
+            __asm__("" : "+v"(fresh));
+            _mm512_storeu_si512((void *)(done_slot + buffered),
+                                _mm512_maskz_compress_epi64(ended, slot[g]));
+            _mm512_storeu_pd(done_j + buffered, _mm512_maskz_compress_pd(ended, j[g]));
+            buffered += __builtin_popcount(ended);
+            key[g] = _mm512_mask_expand_epi64(key[g], ended, fresh);
+            slot[g] = _mm512_mask_expand_epi64(slot[g], ended,
                                                _mm512_add_epi64(iota, _mm512_set1_epi64(next)));
-            next += __builtin_popcount(done);
+            j[g] = _mm512_mask_mov_pd(j[g], ended, _mm512_setzero_pd()); /* new keys: j = 0 */
+            live[g] = 0xFF;
+            next += __builtin_popcount(ended);
         }
         if (buffered >= RVH_Z_BUFFER) {
-            rvh_z_flush(out, done_slot, done_b, buffered);
+            rvh_z_flush(out, done_slot, done_j, buffered);
             buffered = 0;
         }
     }
+    /* No keys left to take: the lanes go on until every one has ended,
+     * in_flight the lanes whose answer is not yet buffered. */
     do {
         any = 0;
+        for (r = 0; r < RVH_Z_ROUNDS; r++) {
+            RVH_UNROLL_GROUPS
+            for (g = 0; g < RVH_Z_GROUPS; g++) RVH_Z_STEP(g);
+        }
         RVH_UNROLL_GROUPS
         for (g = 0; g < RVH_Z_GROUPS; g++) {
-            RVH_Z_STEP(g, live[g]);
-            live[g] &= (__mmask8)~done;
+            const __mmask8 ended = in_flight[g] & (__mmask8)~live[g];
+            _mm512_storeu_si512((void *)(done_slot + buffered),
+                                _mm512_maskz_compress_epi64(ended, slot[g]));
+            _mm512_storeu_pd(done_j + buffered, _mm512_maskz_compress_pd(ended, j[g]));
+            buffered += __builtin_popcount(ended);
+            in_flight[g] = live[g];
             any |= live[g];
         }
         if (buffered >= RVH_Z_BUFFER) {
-            rvh_z_flush(out, done_slot, done_b, buffered);
+            rvh_z_flush(out, done_slot, done_j, buffered);
             buffered = 0;
         }
     } while (any);
 #undef RVH_Z_STEP
-    rvh_z_flush(out, done_slot, done_b, buffered);
+    rvh_z_flush(out, done_slot, done_j, buffered);
     /* Fewer keys than lanes were left: the SSE2 kernel takes them. */
     rvh_sse2_loop(keys + next, count - next, n, out + next, guava);
 }

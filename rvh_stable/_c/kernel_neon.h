@@ -63,13 +63,13 @@ RVH_ALWAYS_INLINE void rvh_neon_pair(const uint64_t *keys, ptrdiff_t *next, int6
 RVH_ALWAYS_INLINE void rvh_neon_loop(const uint64_t *keys, ptrdiff_t count, int32_t n,
                                      int64_t *out, const int guava) {
     uint64_t k[RVH_NEON_LANES];
-    ptrdiff_t slot[RVH_NEON_LANES], i, next;
+    ptrdiff_t slot[RVH_NEON_LANES], next;
     float64x2_t p[RVH_NEON_PAIRS];
     double last[RVH_NEON_LANES];
     const float64x2_t limit = vdupq_n_f64((double)n);
     int l;
     if (count < 2 * RVH_NEON_LANES) {
-        for (i = 0; i < count; i++) out[i] = guava ? rvh_jump_guava(keys[i], n) : rvh_jump(keys[i], n);
+        rvh_jump_keys_scalar(keys, count, n, out, guava);
         return;
     }
     for (l = 0; l < RVH_NEON_LANES; l++) {
@@ -88,10 +88,9 @@ RVH_ALWAYS_INLINE void rvh_neon_loop(const uint64_t *keys, ptrdiff_t count, int3
     }
     for (l = 0; l < RVH_NEON_PAIRS; l++) vst1q_f64(last + 2 * l, p[l]);
     for (l = 0; l < RVH_NEON_LANES; l++) {
-        out[slot[l]] = guava ? rvh_jump_guava_from(k[l], (int64_t)last[l], n)
-                             : rvh_jump_from(k[l], (int64_t)last[l], n);
+        out[slot[l]] = rvh_jump_from_variant(k[l], (int64_t)last[l], n, guava);
     }
-    for (; next < count; next++) out[next] = guava ? rvh_jump_guava(keys[next], n) : rvh_jump(keys[next], n);
+    rvh_jump_keys_scalar(keys + next, count - next, n, out + next, guava);
 }
 
 static inline void rvh_jump_keys_neon(const uint64_t *keys, ptrdiff_t count, int32_t n,

@@ -26,10 +26,10 @@ RVH_ALWAYS_INLINE void rvh_portable_loop(const uint64_t *keys, ptrdiff_t count, 
                                          int64_t *out, const int guava) {
     uint64_t k[RVH_PORTABLE_LANES];
     int64_t b[RVH_PORTABLE_LANES], j[RVH_PORTABLE_LANES];
-    ptrdiff_t slot[RVH_PORTABLE_LANES], next, live, i;
+    ptrdiff_t slot[RVH_PORTABLE_LANES], next, live;
     int l, any_done;
     if (count < 2 * RVH_PORTABLE_LANES) {
-        for (i = 0; i < count; i++) out[i] = guava ? rvh_jump_guava(keys[i], n) : rvh_jump(keys[i], n);
+        rvh_jump_keys_scalar(keys, count, n, out, guava);
         return;
     }
     for (l = 0; l < RVH_PORTABLE_LANES; l++) {

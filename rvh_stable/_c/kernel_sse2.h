@@ -110,10 +110,10 @@ RVH_ALWAYS_INLINE void rvh_sse2_loop(const uint64_t *keys, ptrdiff_t count, int3
     __m128d p[RVH_SSE2_PAIRS];
     double last[RVH_SSE2_LANES];
     const __m128d limit = _mm_set1_pd((double)n);
-    ptrdiff_t i, next;
+    ptrdiff_t next;
     int l;
     if (count < 2 * RVH_SSE2_LANES) {
-        for (i = 0; i < count; i++) out[i] = guava ? rvh_jump_guava(keys[i], n) : rvh_jump(keys[i], n);
+        rvh_jump_keys_scalar(keys, count, n, out, guava);
         return;
     }
     for (l = 0; l < RVH_SSE2_LANES; l++) {
@@ -140,10 +140,9 @@ RVH_ALWAYS_INLINE void rvh_sse2_loop(const uint64_t *keys, ptrdiff_t count, int3
      * not needed: the loop runs at least once more); the rest start fresh. */
     for (l = 0; l < RVH_SSE2_PAIRS; l++) _mm_storeu_pd(last + 2 * l, p[l]);
     for (l = 0; l < RVH_SSE2_LANES; l++) {
-        out[slot[l]] = guava ? rvh_jump_guava_from(k[l], (int64_t)last[l], n)
-                             : rvh_jump_from(k[l], (int64_t)last[l], n);
+        out[slot[l]] = rvh_jump_from_variant(k[l], (int64_t)last[l], n, guava);
     }
-    for (; next < count; next++) out[next] = guava ? rvh_jump_guava(keys[next], n) : rvh_jump(keys[next], n);
+    rvh_jump_keys_scalar(keys + next, count - next, n, out + next, guava);
 }
 
 static inline void rvh_jump_keys_sse2(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out) {

@@ -340,6 +340,27 @@ static inline int rvh_find_name(PyObject *op, PyObject *const *names, int count)
     return -1;
 }
 
+/* hasher= and seed= (None, or an exact int) as the table decides them:
+ * returns 1 with the function (NULL: the default, XXH64 seed 0, inlined)
+ * and the seed (a negative seed as its two's complement), or 0, never with
+ * an exception set, for anything _rules must see.  The one lookup of a
+ * hasher's name and seed range in the compiled core: the batch calls
+ * (_jump.pyx's _key_hash) use it too. */
+static int rvh_fast_hash_choice(PyObject *hasher, PyObject *seed, rvh_hash_fn *hash,
+                                uint64_t *seed_out) {
+    const rvh_fast_hasher *h;
+    uint64_t value = 0;
+    int k = rvh_find_name(hasher, rvh_fast_hasher_names, rvh_fast_hasher_count);
+    if (k < 0) return 0;
+    h = &rvh_fast_hashers[k];
+    if (seed != Py_None) {
+        if (!h->takes_seed || !rvh_int_between(seed, h->seed_low, h->seed_high, &value)) return 0;
+    }
+    *hash = value == 0 ? h->hash : h->seeded;
+    *seed_out = value;
+    return 1;
+}
+
 /* The options of one call, as the table decides them. */
 typedef struct {
     const rvh_fast_hasher *hasher;
