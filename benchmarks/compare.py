@@ -14,7 +14,9 @@ Prints:
    the router issue (Router lookups against jump_hash and uhashring), A1-A4
    of the Arrow issue (Arrow and Polars input against lists), and I1-I3
    of the interoperability issue (the Guava variant per call and on each
-   batch kernel, every hasher per call), each with its ratio and PASS or FAIL;
+   batch kernel, every hasher per call), and K1 of the kernels issue (the
+   AVX2 kernel against SSE2, where the CPU has AVX2), each with its ratio and
+   PASS or FAIL (the kernels against the divider's bound: tools/divider.sh);
 
 and writes ``benchmarks/results/ns_per_key.png`` (ns per key against n) and
 ``benchmarks/results/compare.txt`` (this output).  Exits with status 1 when a
@@ -596,6 +598,17 @@ def run(quick: bool, chart: bool) -> bool:
                 f"{name} kernel: array batch, variant='guava' / 'paper', n=1000",
             )
         )
+    if "avx2" in fast.KERNELS:
+        for variant in ("", ", variant='guava'"):
+            ok.append(
+                ratio_row(
+                    "K1",
+                    by_n[1000][f"avx2{variant}"] / by_n[1000][f"sse2{variant}"],
+                    0.6,
+                    True,
+                    f"avx2 / sse2 kernel{variant}: array batch, n=1000",
+                )
+            )
     peak, output = bench.arrow_memory()
     good = peak <= output * 1.10
     ok.append(good)

@@ -82,35 +82,52 @@ RVH_AVX2_INLINE __m256i rvh_avx2_step_keys(__m256i key) {
 }
 
 /* AVX-512's compress and expand, for four 64-bit lanes, as dword
- * permutations looked up by the 4-bit mask of the lanes concerned:
- * compress moves the masked lanes, in order, to the front; expand moves the
- * first lanes, in order, to the masked places. */
-typedef struct {
+ * permutations looked up by the 4-bit mask of the lanes concerned (bit i:
+ * lane i): compress moves the masked lanes, in order, to the front; expand
+ * moves the first lanes, in order, to the masked places.  The other dwords
+ * take lane 0's (they are never used).  Constant, so that threads running
+ * the kernel at once share them without a first-use race. */
+static const struct {
     int32_t compress[16][8];
     int32_t expand[16][8];
-} rvh_avx2_tables;
-
-static inline const rvh_avx2_tables *rvh_avx2_permutes(void) {
-    static rvh_avx2_tables t;
-    static int ready = 0; /* filled at import, by rvh_kernel_best's first look */
-    int mask, lane, j;
-    if (!ready) {
-        for (mask = 0; mask < 16; mask++) {
-            for (j = 0; j < 8; j++) t.compress[mask][j] = t.expand[mask][j] = j % 2;
-            j = 0;
-            for (lane = 0; lane < 4; lane++) {
-                if (!((mask >> lane) & 1)) continue;
-                t.compress[mask][2 * j] = 2 * lane;
-                t.compress[mask][2 * j + 1] = 2 * lane + 1;
-                t.expand[mask][2 * lane] = 2 * j;
-                t.expand[mask][2 * lane + 1] = 2 * j + 1;
-                j++;
-            }
-        }
-        ready = 1;
-    }
-    return &t;
-}
+} rvh_avx2_permutes = {
+    {
+        {0, 1, 0, 1, 0, 1, 0, 1}, /* 0000 */
+        {0, 1, 0, 1, 0, 1, 0, 1}, /* 0001 */
+        {2, 3, 0, 1, 0, 1, 0, 1}, /* 0010 */
+        {0, 1, 2, 3, 0, 1, 0, 1}, /* 0011 */
+        {4, 5, 0, 1, 0, 1, 0, 1}, /* 0100 */
+        {0, 1, 4, 5, 0, 1, 0, 1}, /* 0101 */
+        {2, 3, 4, 5, 0, 1, 0, 1}, /* 0110 */
+        {0, 1, 2, 3, 4, 5, 0, 1}, /* 0111 */
+        {6, 7, 0, 1, 0, 1, 0, 1}, /* 1000 */
+        {0, 1, 6, 7, 0, 1, 0, 1}, /* 1001 */
+        {2, 3, 6, 7, 0, 1, 0, 1}, /* 1010 */
+        {0, 1, 2, 3, 6, 7, 0, 1}, /* 1011 */
+        {4, 5, 6, 7, 0, 1, 0, 1}, /* 1100 */
+        {0, 1, 4, 5, 6, 7, 0, 1}, /* 1101 */
+        {2, 3, 4, 5, 6, 7, 0, 1}, /* 1110 */
+        {0, 1, 2, 3, 4, 5, 6, 7}, /* 1111 */
+    },
+    {
+        {0, 1, 0, 1, 0, 1, 0, 1}, /* 0000 */
+        {0, 1, 0, 1, 0, 1, 0, 1}, /* 0001 */
+        {0, 1, 0, 1, 0, 1, 0, 1}, /* 0010 */
+        {0, 1, 2, 3, 0, 1, 0, 1}, /* 0011 */
+        {0, 1, 0, 1, 0, 1, 0, 1}, /* 0100 */
+        {0, 1, 0, 1, 2, 3, 0, 1}, /* 0101 */
+        {0, 1, 0, 1, 2, 3, 0, 1}, /* 0110 */
+        {0, 1, 2, 3, 4, 5, 0, 1}, /* 0111 */
+        {0, 1, 0, 1, 0, 1, 0, 1}, /* 1000 */
+        {0, 1, 0, 1, 0, 1, 2, 3}, /* 1001 */
+        {0, 1, 0, 1, 0, 1, 2, 3}, /* 1010 */
+        {0, 1, 2, 3, 0, 1, 4, 5}, /* 1011 */
+        {0, 1, 0, 1, 0, 1, 2, 3}, /* 1100 */
+        {0, 1, 0, 1, 2, 3, 4, 5}, /* 1101 */
+        {0, 1, 0, 1, 2, 3, 4, 5}, /* 1110 */
+        {0, 1, 2, 3, 4, 5, 6, 7}, /* 1111 */
+    },
+};
 
 /* Write out buffered (slot, j) pairs of frozen lanes: b is j's low 32 bits. */
 static inline void rvh_avx2_flush(int64_t *out, const int64_t *slots, const double *j, int count) {
@@ -122,7 +139,6 @@ static inline void rvh_avx2_flush(int64_t *out, const int64_t *slots, const doub
  * Batches too short to fill the lanes a few times go to the SSE2 kernel. */
 RVH_AVX2_INLINE void rvh_avx2_loop(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out,
                                    const int guava) {
-    const rvh_avx2_tables *tables = rvh_avx2_permutes();
     __m256i key[RVH_AVX2_GROUPS], slot[RVH_AVX2_GROUPS];
     __m256d j[RVH_AVX2_GROUPS];
     int64_t done_slot[RVH_AVX2_BUFFER + RVH_AVX2_LANES];
@@ -186,8 +202,8 @@ RVH_AVX2_INLINE void rvh_avx2_loop(const uint64_t *keys, ptrdiff_t count, int32_
             const __m256d is_frozen = _mm256_cmp_pd(j[g], frozen, _CMP_GE_OQ);
             const int mask = _mm256_movemask_pd(is_frozen);
             const int taken = (int)_mm_popcnt_u32((unsigned)mask);
-            const __m256i compress = _mm256_loadu_si256((const __m256i *)tables->compress[mask]);
-            const __m256i expand = _mm256_loadu_si256((const __m256i *)tables->expand[mask]);
+            const __m256i compress = _mm256_loadu_si256((const __m256i *)rvh_avx2_permutes.compress[mask]);
+            const __m256i expand = _mm256_loadu_si256((const __m256i *)rvh_avx2_permutes.expand[mask]);
             const __m256i fresh = _mm256_loadu_si256((const __m256i *)(keys + next));
             _mm256_storeu_si256((__m256i *)(done_slot + buffered),
                                 _mm256_permutevar8x32_epi32(slot[g], compress));
