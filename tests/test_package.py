@@ -100,14 +100,22 @@ def cpu_flags() -> set[str] | None:
 
 
 def test_compiled_core_picks_the_best_batch_kernel(compiled_core: ModuleType) -> None:
-    # SSE2 is part of every x86 build; AVX-512 is built on x86-64 by GCC and
-    # clang and picked when the CPU has it; other CPUs, or -DRVH_NO_SIMD
-    # (tests/test_packaging.py), run the portable kernel.
-    x86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "i386", "x86")
+    # SSE2 is part of every x86 build; AVX2 and AVX-512 are built on x86-64
+    # and picked when the CPU has them; NEON is part of every aarch64 build;
+    # other CPUs, or -DRVH_NO_SIMD (tests/test_packaging.py), run the portable
+    # kernel.
+    machine = platform.machine().lower()
+    x86 = machine in ("x86_64", "amd64", "i686", "i386", "x86")
     no_simd = "-DRVH_NO_SIMD" in os.environ.get("CFLAGS", "")
     kernels = compiled_core.KERNELS
     assert compiled_core.KERNEL == kernels[-1]
-    if no_simd or not x86:
+    if no_simd:
+        assert kernels == ("portable",)
+        return
+    if machine in ("aarch64", "arm64"):
+        assert kernels == ("portable", "neon")
+        return
+    if not x86:
         assert kernels == ("portable",)
         return
     assert kernels[:2] == ("portable", "sse2")
