@@ -159,19 +159,13 @@ if [ "$(cat "$venv/.requirements" 2>/dev/null)" != "${reqs[*]}" ]; then
     echo "${reqs[*]}" >"$venv/.requirements"
 fi
 
-# 4. A copy of the tree (as tools/scratch_env.sh makes it), and the package
+# 4. A copy of the tree (tools/scratch_env.sh's copy_tree), and the package
 # built and installed from it by pip under emulation.  The one addition to
 # setup.py's compile line: the sysroot's Python headers, which the cross
 # compiler (a host program) must be shown, ahead of the host's own.
-echo "== copying the tree to $out/src"
-rm -rf "$out/src"
-mkdir -p "$out/src"
-tar -C "$here" \
-    --exclude='./.venv*' --exclude=./.git --exclude=./build --exclude=./dist \
-    --exclude='*.egg-info' --exclude='*.so' --exclude=./rvh_stable/_jump.c \
-    --exclude=__pycache__ --exclude=.pytest_cache --exclude=.mypy_cache \
-    --exclude=.ruff_cache --exclude=.hypothesis --exclude=.benchmarks \
-    -cf - . | tar -C "$out/src" -xf -
+# shellcheck source=tools/scratch_env.sh
+. "$here/tools/scratch_env.sh"
+copy_tree "$out/src"
 echo "== building and installing rvh_stable under emulation (log: $out/build.log)"
 if ! CPPFLAGS="-I$sysroot/usr/include/python$pyver -idirafter $sysroot/usr/include" \
     vpip -m pip install -v --no-index --no-build-isolation --no-deps --force-reinstall \
