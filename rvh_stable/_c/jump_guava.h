@@ -95,22 +95,6 @@ static inline int32_t rvh_jump_guava(uint64_t key, int32_t n) {
     return rvh_jump_guava_from(key, 0, n);
 }
 
-/* The kernels' scalar ends, for the loop a kernel takes as a constant
- * argument (guava: 0, the paper's; 1, Guava's).  rvh_jump_from_variant
- * finishes one key from its state (key, j) with j < n, as a kernel hands
- * over a key still in flight; rvh_jump_keys_scalar hashes keys[0..count)
- * one at a time, for batches too short for a kernel's lanes. */
-RVH_ALWAYS_INLINE int64_t rvh_jump_from_variant(uint64_t key, int64_t j, int32_t n,
-                                                const int guava) {
-    return guava ? rvh_jump_guava_from(key, j, n) : rvh_jump_from(key, j, n);
-}
-
-RVH_ALWAYS_INLINE void rvh_jump_keys_scalar(const uint64_t *keys, ptrdiff_t count, int32_t n,
-                                            int64_t *out, const int guava) {
-    ptrdiff_t i;
-    for (i = 0; i < count; i++) out[i] = rvh_jump_from_variant(keys[i], 0, n, guava);
-}
-
 /* Guava's loop exactly as Guava writes it, step by step: the definition
  * rvh_jump_guava is held to (tests/c/guava_check.c). */
 static inline int32_t rvh_jump_guava_plain(uint64_t key, int32_t n) {

@@ -129,12 +129,6 @@ static const struct {
     },
 };
 
-/* Write out buffered (slot, j) pairs of frozen lanes: b is j's low 32 bits. */
-static inline void rvh_avx2_flush(int64_t *out, const int64_t *slots, const double *j, int count) {
-    int i;
-    for (i = 0; i < count; i++) out[slots[i]] = (int64_t)j[i] & 0xFFFFFFFF;
-}
-
 /* Hash keys[0..count) into out[0..count), by the paper's loop or Guava's.
  * Batches too short to fill the lanes a few times go to the SSE2 kernel. */
 RVH_AVX2_INLINE void rvh_avx2_loop(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out,
@@ -224,11 +218,11 @@ RVH_AVX2_INLINE void rvh_avx2_loop(const uint64_t *keys, ptrdiff_t count, int32_
             next += taken;
         }
         if (buffered >= RVH_AVX2_BUFFER) {
-            rvh_avx2_flush(out, done_slot, done_j, buffered);
+            rvh_write_answers(out, done_slot, done_j, buffered);
             buffered = 0;
         }
     }
-    rvh_avx2_flush(out, done_slot, done_j, buffered);
+    rvh_write_answers(out, done_slot, done_j, buffered);
     /* The keys in flight: a frozen lane's answer is there; the others
      * continue one by one from their j.  Fewer keys than lanes are left:
      * the SSE2 kernel takes them. */

@@ -42,17 +42,6 @@
  * small, so that the kernel needs about 5 KB of stack. */
 #define RVH_Z_BUFFER 256
 
-/* Write out buffered (slot, j) pairs: plain stores, compiled without
- * AVX-512 on purpose, where the compiler would otherwise make them a
- * scatter (slow on some CPUs, and no faster on others). */
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((noinline))
-#endif
-static void rvh_z_flush(int64_t *out, const int64_t *slots, const double *j, int count) {
-    int i;
-    for (i = 0; i < count; i++) out[slots[i]] = (int64_t)j[i];
-}
-
 /* Hash keys[0..count) into out[0..count), by the paper's loop or Guava's.
  * The lanes need enough keys to fill them a few times over: shorter
  * batches go to the SSE2 kernel. */
@@ -137,7 +126,7 @@ static inline void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count, int32_
             next += __builtin_popcount(ended);
         }
         if (buffered >= RVH_Z_BUFFER) {
-            rvh_z_flush(out, done_slot, done_j, buffered);
+            rvh_write_answers(out, done_slot, done_j, buffered);
             buffered = 0;
         }
     }
@@ -160,12 +149,12 @@ static inline void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count, int32_
             any |= live[g];
         }
         if (buffered >= RVH_Z_BUFFER) {
-            rvh_z_flush(out, done_slot, done_j, buffered);
+            rvh_write_answers(out, done_slot, done_j, buffered);
             buffered = 0;
         }
     } while (any);
 #undef RVH_Z_STEP
-    rvh_z_flush(out, done_slot, done_j, buffered);
+    rvh_write_answers(out, done_slot, done_j, buffered);
     /* Fewer keys than lanes were left: the SSE2 kernel takes them. */
     rvh_sse2_loop(keys + next, count - next, n, out + next, guava);
 }

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "jump.h"
-#include "jump_guava.h"
+#include "kernel_common.h"
 
 #if !defined(RVH_NO_SIMD) && (defined(__aarch64__) || defined(_M_ARM64))
 #define RVH_NEON 1
@@ -35,7 +35,7 @@ RVH_ALWAYS_INLINE void rvh_neon_pair(const uint64_t *keys, ptrdiff_t *next, int6
     int64x2_t high = vcombine_s64(vcreate_s64(k0 >> 33), vcreate_s64(k1 >> 33));
     float64x2_t product;
     uint64x2_t done;
-    uint64_t done0, done1, fresh;
+    int done0, done1;
     if (guava) { /* d = 0 where Java's int d wraps: p is +infinity and ends the lane */
         int64x2_t d = vandq_s64(vaddq_s64(high, vdupq_n_s64(1)), vdupq_n_s64(0x7FFFFFFF));
         product = vdivq_f64(b_plus_1,
@@ -45,19 +45,13 @@ RVH_ALWAYS_INLINE void rvh_neon_pair(const uint64_t *keys, ptrdiff_t *next, int6
         product = vmulq_f64(b_plus_1, vdivq_f64(vdupq_n_f64(2147483648.0), divisor));
     }
     done = vcgeq_f64(product, limit);
-    done0 = vgetq_lane_u64(done, 0) & 1;
-    done1 = vgetq_lane_u64(done, 1) & 1;
+    done0 = (int)(vgetq_lane_u64(done, 0) & 1);
+    done1 = (int)(vgetq_lane_u64(done, 1) & 1);
     out[slot[0]] = vgetq_lane_s64(b, 0);
     out[slot[1]] = vgetq_lane_s64(b, 1);
     *p = vreinterpretq_f64_u64(vbicq_u64(vreinterpretq_u64_f64(product), done));
-    fresh = keys[*next];
-    k[0] = done0 ? fresh : k0;
-    slot[0] = done0 ? *next : slot[0];
-    *next += (ptrdiff_t)done0;
-    fresh = keys[*next];
-    k[1] = done1 ? fresh : k1;
-    slot[1] = done1 ? *next : slot[1];
-    *next += (ptrdiff_t)done1;
+    rvh_lane_take(keys, next, &k[0], &slot[0], k0, done0);
+    rvh_lane_take(keys, next, &k[1], &slot[1], k1, done1);
 }
 
 RVH_ALWAYS_INLINE void rvh_neon_loop(const uint64_t *keys, ptrdiff_t count, int32_t n,

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "jump.h"
-#include "jump_guava.h"
+#include "kernel_common.h"
 
 #define RVH_PORTABLE_LANES 8
 

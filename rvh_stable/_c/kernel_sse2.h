@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "jump.h"
-#include "jump_guava.h"
+#include "kernel_common.h"
 
 /* SSE2 is part of every x86-64 CPU (and of 32-bit x86 builds with -msse2 or
  * MSVC's default /arch:SSE2).  RVH_NO_SIMD leaves it (and AVX-512) out of
@@ -73,7 +73,6 @@ RVH_ALWAYS_INLINE void rvh_sse2_pair(const uint64_t *keys, ptrdiff_t *next, int6
     __m128d product, done;
     __m128i b64;
     int mask, done0, done1;
-    uint64_t fresh;
     if (guava) {
         __m128i d = _mm_and_si128(_mm_add_epi32(high, _mm_set1_epi32(1)),
                                   _mm_set1_epi32(0x7FFFFFFF));
@@ -91,16 +90,8 @@ RVH_ALWAYS_INLINE void rvh_sse2_pair(const uint64_t *keys, ptrdiff_t *next, int6
     _mm_storel_epi64((__m128i *)(out + slot[0]), b64);
     _mm_storel_epi64((__m128i *)(out + slot[1]), _mm_unpackhi_epi64(b64, b64));
     *p = _mm_andnot_pd(done, product); /* finished lanes restart at 0 */
-    /* keys[*next] is read whether or not a lane takes it (it is in bounds),
-     * so that the compiler can select instead of branch. */
-    fresh = keys[*next];
-    k[0] = done0 ? fresh : k0;
-    slot[0] = done0 ? *next : slot[0];
-    *next += done0;
-    fresh = keys[*next];
-    k[1] = done1 ? fresh : k1;
-    slot[1] = done1 ? *next : slot[1];
-    *next += done1;
+    rvh_lane_take(keys, next, &k[0], &slot[0], k0, done0);
+    rvh_lane_take(keys, next, &k[1], &slot[1], k1, done1);
 }
 
 RVH_ALWAYS_INLINE void rvh_sse2_loop(const uint64_t *keys, ptrdiff_t count, int32_t n,
