@@ -275,7 +275,10 @@ def test_array_batches_release_the_gil(compiled_core: ModuleType) -> None:
         pytest.skip("line tracing (coverage) takes the GIL on every traced line")
     rng = np.random.default_rng(3)
     a, b = (rng.integers(0, 2**64, size=4_000_000, dtype=np.uint64, endpoint=False) for _ in "ab")
-    n = 1000
+    # The most buckets: about 22 steps a key, so that each batch lasts tens of
+    # milliseconds (20 here) on the AVX-512 kernel (half that at n = 1000), well
+    # above the jitter of starting two threads.
+    n = 2**31 - 1
     want_a, want_b = compiled_core.jump_hash_many(a, n), compiled_core.jump_hash_many(b, n)
     results: dict[str, Any] = {}
 
