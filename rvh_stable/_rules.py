@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 import os
 import sys
-from typing import NoReturn, TypeVar
+from typing import NamedTuple, NoReturn, TypeVar
 
 #: Largest accepted bucket count.  The paper's function returns an ``int32_t``
 #: and its loop compares ``j`` against it, so 2**31-1 is the natural bound; it
@@ -50,18 +50,35 @@ _REJECTED_FORMATS = {
 }
 
 
-#: The key hashers ``hasher=`` names, each with the seeds it takes, as
-#: ``[low, high)``, or None for a hasher without a seed.  The first is the
-#: default: XXH64 with seed 0.  Integer keys never go through a hasher.
-HASHER_SEEDS: dict[str, tuple[int, int] | None] = {
-    "xxh64": (0, 2**64),
-    "murmur3_128": (-(2**31), 2**31),  # a Java int, as Guava's murmur3_128(int seed)
-    "fnv1a_64": None,
-    "fnv1_64": None,
-    "crc64_xz": None,
-    "crc32": None,
+class HasherSpec(NamedTuple):
+    """One row of :data:`HASHER_TABLE`: what a ``hasher=`` name is."""
+
+    #: The seeds it takes, as ``[low, high)``, or None for a hasher without one.
+    seeds: tuple[int, int] | None
+    #: Where its answers come from, for help texts ("Guava's", "Go's hash/fnv").
+    origin: str
+    #: Its seeds in words, for help texts ("0 to 2**64-1"); "" without a seed.
+    seed_words: str
+
+
+#: The key hashers ``hasher=`` names: the one list of them.  Both cores, the
+#: command line's ``--hasher`` (its choices and help) and the tests read it;
+#: each C function is looked up in ``_c/hashers.h``'s table by this name.
+#: The first is the default: XXH64 with seed 0.  Integer keys never go
+#: through a hasher.
+HASHER_TABLE: dict[str, HasherSpec] = {
+    "xxh64": HasherSpec((0, 2**64), "XXH64, the default", "0 to 2**64-1 (default 0)"),
+    # a Java int, as Guava's murmur3_128(int seed)
+    "murmur3_128": HasherSpec((-(2**31), 2**31), "Guava's", "a Java int (default 0)"),
+    "fnv1a_64": HasherSpec(None, "Go's hash/fnv", ""),
+    "fnv1_64": HasherSpec(None, "Go's hash/fnv", ""),
+    "crc64_xz": HasherSpec(None, "Go's hash/crc64, ECMA table", ""),
+    "crc32": HasherSpec(None, "Go's hash/crc32, IEEE", ""),
 }
-HASHERS = tuple(HASHER_SEEDS)
+HASHER_SEEDS: dict[str, tuple[int, int] | None] = {
+    name: spec.seeds for name, spec in HASHER_TABLE.items()
+}
+HASHERS = tuple(HASHER_TABLE)
 DEFAULT_HASHER = HASHERS[0]
 
 _SEED_TEXT = {0: "0", 2**64: "2**64", -(2**31): "-2**31", 2**31: "2**31"}
