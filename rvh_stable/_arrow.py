@@ -78,11 +78,6 @@ _capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
 _capsule_pointer.restype = ctypes.c_void_p
 _capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
 
-#: Integer formats: (struct size, signed).
-_INTS = {"c": (1, True), "C": (1, False), "s": (2, True), "S": (2, False),
-         "i": (4, True), "I": (4, False), "l": (8, True), "L": (8, False)}  # fmt: skip
-
-
 def _moved(capsule: object, name: bytes, kind: type[ctypes.Structure]) -> Any:
     """The struct in ``capsule``, moved out of it (the capsule's copy is
     marked released, as the interface's consumers do)."""
@@ -102,7 +97,11 @@ def _string_at(address: int, size: int) -> bytes:
     return ctypes.string_at(address, size) if size else b""
 
 
-def _values(array: Any, fmt: str, value_fmt: str | None, dictionary_values: list[Any]) -> list[Any]:
+def _values(
+    array: Any, kind: _rules.ArrowKeyType, dictionary_values: list[Any] | None
+) -> list[Any]:
+    """The keys of one array of type ``kind``; with ``dictionary_values``,
+    ``kind`` is its indices' type."""
     length, offset = array.length, array.offset
     buffers = array.buffers
     validity = buffers[0] if array.null_count != 0 else None
@@ -113,23 +112,20 @@ def _values(array: Any, fmt: str, value_fmt: str | None, dictionary_values: list
         bit = offset + i
         return bool((ctypes.c_uint8.from_address(validity + (bit >> 3)).value >> (bit & 7)) & 1)
 
-    if value_fmt is not None:  # dictionary indices
-        size, signed = _INTS[fmt]
-        indices = _ints(buffers[1], offset, length, size, signed)
+    if dictionary_values is not None:  # dictionary indices
+        indices = _ints(buffers[1], offset, length, kind.width, kind.signed)
         return [dictionary_values[indices[i]] if valid(i) else None for i in range(length)]
-    if fmt in _INTS:
-        size, signed = _INTS[fmt]
-        values = _ints(buffers[1], offset, length, size, signed)
+    if kind.layout == "int":
+        values = _ints(buffers[1], offset, length, kind.width, kind.signed)
         return [values[i] if valid(i) else None for i in range(length)]
-    text = fmt in ("u", "U", "vu")
     found: list[Any] = []
     for i in range(length):
         if not valid(i):
             found.append(None)
             continue
         j = offset + i
-        if fmt in ("u", "z", "U", "Z"):
-            width = ctypes.c_int32 if fmt in ("u", "z") else ctypes.c_int64
+        if kind.layout in ("bytes", "large"):
+            width = ctypes.c_int32 if kind.layout == "bytes" else ctypes.c_int64
             start = width.from_address(buffers[1] + j * ctypes.sizeof(width)).value
             end = width.from_address(buffers[1] + (j + 1) * ctypes.sizeof(width)).value
             data = _string_at(buffers[2] + start, end - start)
@@ -142,7 +138,7 @@ def _values(array: Any, fmt: str, value_fmt: str | None, dictionary_values: list
                 which = ctypes.c_int32.from_address(view + 8).value
                 at = ctypes.c_int32.from_address(view + 12).value
                 data = _string_at(buffers[2 + which] + at, size)
-        found.append(data.decode("utf-8", "surrogateescape") if text else data)
+        found.append(data.decode("utf-8", "surrogateescape") if kind.text else data)
     return found
 
 
@@ -156,24 +152,20 @@ def _ints(address: int, offset: int, length: int, size: int, signed: bool) -> li
     ]
 
 
-def _checked_formats(schema: Any) -> tuple[str, str | None]:
+def _checked_types(schema: Any) -> tuple[_rules.ArrowKeyType, _rules.ArrowKeyType | None]:
+    """The type of the keys, and of a dictionary's indices (None without one)."""
     fmt = schema.format.decode("utf-8")
     if schema.dictionary:
         value_fmt = schema.dictionary.contents.format.decode("utf-8")
-        if fmt not in _INTS or value_fmt not in _rules.ARROW_KEY_TYPES:
-            _rules.raise_arrow_type(fmt, value_fmt)
-        return fmt, value_fmt
-    if fmt not in _rules.ARROW_KEY_TYPES:
-        _rules.raise_arrow_type(fmt)
-    return fmt, None
+        return _rules.arrow_key_type(fmt, value_fmt), _rules.ARROW_KEY_TYPES[fmt]
+    return _rules.arrow_key_type(fmt), None
 
 
 def _array_values(array: Any, schema: Any) -> list[Any]:
-    fmt, value_fmt = _checked_formats(schema)
-    dictionary: list[Any] = []
-    if value_fmt is not None:
-        dictionary = _values(array.dictionary.contents, value_fmt, None, [])
-    return _values(array, fmt, value_fmt, dictionary)
+    kind, indices = _checked_types(schema)
+    if indices is None:
+        return _values(array, kind, None)
+    return _values(array, indices, _values(array.dictionary.contents, kind, None))
 
 
 def read_keys(obj: Any) -> list[Any]:
@@ -189,7 +181,7 @@ def read_keys(obj: Any) -> list[Any]:
                     (stream.get_last_error(ctypes.byref(stream)) or b"").decode()
                 )
             try:
-                _checked_formats(schema)
+                _checked_types(schema)
                 while True:
                     array = _Array()
                     if stream.get_next(ctypes.byref(stream), ctypes.byref(array)) != 0:
