@@ -32,7 +32,8 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .aio import async_jump_hash, async_jump_hash_many, jump_hash_async
     from .cli import main
-    from .router import Plan, Router, plan
+    from .planning import Plan, plan
+    from .router import Router
 
 # The asyncio layer and the command line are imported on first use, not here:
 # asyncio alone takes ~30 ms to import, and a package that imported .cli would
@@ -43,8 +44,8 @@ _LAZY = {
     "async_jump_hash_many": "aio",
     "main": "cli",
     "Router": "router",
-    "Plan": "router",
-    "plan": "router",
+    "Plan": "planning",
+    "plan": "planning",
 }
 
 

@@ -78,6 +78,7 @@ _capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
 _capsule_pointer.restype = ctypes.c_void_p
 _capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
 
+
 def _moved(capsule: object, name: bytes, kind: type[ctypes.Structure]) -> Any:
     """The struct in ``capsule``, moved out of it (the capsule's copy is
     marked released, as the interface's consumers do)."""

@@ -1,9 +1,10 @@
 """Key hashers other services use, in pure Python: the readable specification.
 
-Groundwork for issue 12 (``hasher=``): each function maps bytes to the
-unsigned 64-bit integer a peer library feeds its jump loop.  They are not yet
-wired into ``jump_hash``; ``rvh_stable/_c/hashers.h`` is their C twin, and
-tests/test_hashers.py holds the two to each other and to recorded vectors.
+The hashers ``hasher=`` names (``_rules.HASHER_TABLE`` is the list of them):
+each function maps bytes to the unsigned 64-bit integer a peer library feeds
+its jump loop.  The pure core (``stable.py``) hashes str and bytes keys with
+them; ``rvh_stable/_c/hashers.h`` is their C twin, which the compiled core
+uses, and the tests hold the two to each other and to recorded vectors.
 Tables, not bit loops: the CRCs are table-driven, as in their specifications.
 
 - ``xxh64``: XXH64 (Yann Collet's published algorithm) with a 64-bit seed;

@@ -401,6 +401,7 @@ def raise_no_nodes() -> NoReturn:
 
 # --- Arrow input (the PyCapsule interface) -----------------------------------------
 
+
 class ArrowKeyType(NamedTuple):
     """One row of :data:`ARROW_KEY_TYPES`: how keys of an Arrow type are laid out."""
 
@@ -500,7 +501,7 @@ def _arrow_types_in_words() -> str:
         f"{kind[0].name} to {kind[-1].name}"
         for kind in ([t for t in ints if t.signed], [t for t in ints if not t.signed])
     ]
-    return ", ".join(names + [ranges[0]]) + " or " + ranges[1]
+    return ", ".join([*names, ranges[0]]) + " or " + ranges[1]
 
 
 _ARROW_TYPES_IN_WORDS = _arrow_types_in_words()

@@ -346,13 +346,15 @@ def jump_hash_many(
     seed: int | None = None,
     variant: str = "paper",
 ) -> Any:
-    """jump_hash_many(keys, num_buckets, *, threads=1, hasher=..., seed=None, variant=...) -> list
+    """jump_hash_many(keys, num_buckets, *, threads=1, hasher=, seed=, variant=) -> list | ndarray
 
     ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed, variant=variant)
-    for k in keys]``, for an iterable of keys or an array of integers.  A NumPy array gives an
-    int64 NumPy array of the same shape.  This pure core validates ``threads``
-    but computes on one thread: pure-Python arithmetic does not run in
-    parallel under the GIL.
+    for k in keys]``, for an iterable of keys, an array of integers or Arrow
+    columns: a list of ints in ``[0, num_buckets)``, except that a NumPy
+    array gives an int64 NumPy array of the same shape, and Arrow columns an
+    int64 NumPy array (a list where NumPy is not installed).  This pure core
+    validates ``threads`` but computes on one thread: pure-Python arithmetic
+    does not run in parallel under the GIL.
     """
     n = _rules.check_buckets(num_buckets)
     _rules.resolve_threads(threads)

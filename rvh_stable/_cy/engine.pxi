@@ -3,8 +3,8 @@
 # It knows no input format and no algorithm.  What it runs is three parts,
 # each given to it:
 # - a key source (_KeySource): hands out blocks of uint64 keys, from any
-#   thread without the GIL (the buffer and columnar parts subclass it); an
-#   iterable, read with the GIL, fills a _Sink instead;
+#   thread without the GIL (each input format that allows it is a subclass,
+#   in a part of its own); a source that must hold the GIL fills a _Sink;
 # - a batch function (_batch_fn): turns a block of keys into buckets;
 # - a step after it (_After): what becomes of those buckets before they are
 #   answers (nothing, by default), and how answers become Python objects.
@@ -12,7 +12,7 @@
 
 cdef enum:
     # A job, or a sink, works through this many keys at a time when its
-    # source converts them into room of its own (an iterable's keys; an
+    # source converts them into room of its own (keys that are objects; an
     # array of another width, byte order or stride than aligned uint64).
     BLOCK = 1024
     # A job hashes this many keys between two looks at the clock and at its
@@ -31,8 +31,8 @@ cdef int64_t SIGNAL_CHECK_NS = 10_000_000
 # look for them.
 cdef unsigned long _main_thread = threading.main_thread().ident
 
-# Called every CHECKPOINT_KEYS keys of a batch that holds the GIL (iterables,
-# answers made into a list).  It is a Python function, so the interpreter
+# Called every CHECKPOINT_KEYS keys of a batch that holds the GIL (a sink's
+# keys, answers made into a list).  It is a Python function, so the interpreter
 # does there what it does between bytecodes: runs the signal handlers (Ctrl-C
 # raises KeyboardInterrupt from it), and hands the GIL to a thread that has
 # waited for it for sys.getswitchinterval().  A batch thus shares the GIL on
@@ -77,7 +77,7 @@ cdef class _After:
     """A step after the batch function: what becomes of a block's buckets
     before they are answers.  This base class is no step at all: the
     answers are the buckets, as ints."""
-    # The iterable path holds each block's key objects for fix_held().
+    # A sink holds each block's key objects for fix_held().
     cdef bint wants_keys
     # The answers are not ints: an int64 array cannot hold them.
     cdef bint objects
@@ -295,10 +295,10 @@ cdef list _as_list(const int64_t* values, Py_ssize_t count, int32_t n, _After af
 
 @cython.final
 cdef class _Sink:
-    """Where a source that holds the GIL (an iterable) puts its keys: one
+    """Where a source that holds the GIL (Python objects) puts its keys: one
     block at a time, each run through the batch function and the step after
     it as soon as it is full.  The block is on the heap: a key's __index__ or
-    the iterable may call back into a batch, and each level of that must
+    the source may call back into a batch, and each level of that must
     cost little stack."""
     cdef uint64_t* block
     cdef int64_t* buckets
