@@ -13,7 +13,7 @@ This file is the face: it includes one part per capability, from
 computation is plain C in ``rvh_stable/_c/``, declared in one part,
 ``c_headers.pxi``.  Everything that is not on the hot path (error messages,
 the tables of hashers and Arrow types, ``threads``, buffer formats, the
-kernel request) lives in ``rvh_stable/_rules.py`` and is shared by both
+kernel request) lives in ``rvh_stable/_rules/`` and is shared by both
 cores.
 """
 

@@ -1,0 +1,62 @@
+"""The algorithm's arguments: ``num_buckets``, ``variant=`` (the paper's loop or
+Guava's), and the batch kernel ``RVH_STABLE_KERNEL`` asks for."""
+
+from __future__ import annotations
+
+import os
+
+from .keys import _show_int, as_int
+
+#: Largest accepted bucket count.  The paper's function returns an ``int32_t``
+#: and its loop compares ``j`` against it, so 2**31-1 is the natural bound; it
+#: is also the largest value Java's ``int`` and Go's ``int32`` callers can pass.
+MAX_BUCKETS = 2**31 - 1
+
+
+def check_buckets(num_buckets: object) -> int:
+    """Return ``num_buckets`` as an int, or raise TypeError/ValueError."""
+    value = as_int(num_buckets)
+    if value is None:
+        raise TypeError(f"num_buckets must be an int, got {type(num_buckets).__name__}")
+    if not 1 <= value <= MAX_BUCKETS:
+        raise ValueError(f"num_buckets must be in [1, 2**31-1], got {_show_int(value)}")
+    return value
+
+
+#: The loops ``variant=`` names: the paper's (the default), or Guava's
+#: ``Hashing.consistentHash``, which differs on rare keys.
+VARIANTS = ("paper", "guava")
+
+
+def is_guava(variant: object) -> bool:
+    """``variant=`` checked: True for Guava's loop, False for the paper's."""
+    names = ", ".join(repr(name) for name in VARIANTS)
+    if not isinstance(variant, str):
+        raise TypeError(f"variant must be a str, one of {names}, got {type(variant).__name__}")
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {names}, got {variant!r}")
+    return variant == "guava"
+
+
+def requested_kernel(names: list[str], usable: list[str]) -> str | None:
+    """The batch kernel RVH_STABLE_KERNEL names, or None when it is unset or empty.
+
+    ``names`` are every kernel the compiled core knows, ``usable`` those this
+    build and CPU can run.  A name that is neither, or a kernel that cannot
+    run here, is an error: the core never falls back to another kernel
+    without being asked.
+    """
+    name = os.environ.get("RVH_STABLE_KERNEL", "")
+    if not name:
+        return None
+    if name not in names:
+        raise ValueError(
+            f"RVH_STABLE_KERNEL must be one of {', '.join(names)} (or unset: the fastest "
+            f"here), got {name!r}"
+        )
+    if name not in usable:
+        raise ValueError(
+            f"RVH_STABLE_KERNEL={name}: this build or this CPU cannot run the {name} kernel; "
+            f"it can run {', '.join(usable)} (or unset RVH_STABLE_KERNEL: the fastest here)"
+        )
+    return name
