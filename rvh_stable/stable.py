@@ -75,23 +75,18 @@ _GUAVA = "guava"
 # --- key -> uint64 ------------------------------------------------------------
 
 
-_BYTE_HASHERS: dict[str, Callable[[bytes], int]] = {
-    "fnv1a_64": _hashers.fnv1a_64,
-    "fnv1_64": _hashers.fnv1_64,
-    "crc64_xz": _hashers.crc64_xz,
-    "crc32": _hashers.crc32,
-}
-
-
 def _byte_hasher(hasher: object, seed: object) -> Callable[[bytes], int]:
     """The function from a str or bytes key's bytes to its uint64, for
-    ``hasher=`` and ``seed=`` (checked by _rules.resolve_hasher)."""
+    ``hasher=`` and ``seed=`` (checked by _rules.resolve_hasher): the
+    function of _hashers that has the hasher's name (_rules.HASHER_TABLE),
+    with the seed where the hasher takes one."""
     name, value = _rules.resolve_hasher(hasher, seed)
-    if name == "xxh64":
-        return _xxh64 if value == 0 else partial(_hashers.xxh64, seed=value)
-    if name == "murmur3_128":
-        return partial(_hashers.murmur3_128, seed=value)
-    return _BYTE_HASHERS[name]
+    if name == _rules.DEFAULT_HASHER and value == 0:
+        return _xxh64
+    function: Callable[..., int] = getattr(_hashers, name)
+    if _rules.HASHER_SEEDS[name] is None:
+        return function
+    return partial(function, seed=value)
 
 
 def _bytes_key(data: bytes, key: object, index: int, hash_bytes: Callable[[bytes], int]) -> int:
