@@ -1,3 +1,9 @@
+# The C this module runs, declared: every header of rvh_stable/_c/ that the
+# parts use, and the few CPython functions Cython does not declare.  Plain C
+# (the jump loops, XXH64 and the hashers' table, the batch kernels' table,
+# Memento's lookup, Arrow's reader, the stop flag and clock) is apart from
+# the CPython glue (_c/pyglue.h: ints, shared bucket ints, jump_hash's entry).
+
 cdef extern from "Python.h":
     void _incref "Py_INCREF"(PyObject* o) noexcept
     void _decref "Py_DECREF"(PyObject* o) noexcept
