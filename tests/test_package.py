@@ -207,8 +207,10 @@ def source_copy(tmp_path: Path, *, broken_core: bool = False) -> Path:
     package = Path(rvh_stable.__file__).parent
     target = tmp_path / "rvh_stable"
     target.mkdir()
-    for path in package.glob("*.py"):
-        (target / path.name).write_bytes(path.read_bytes())
+    for path in package.rglob("*.py"):  # its subpackages too
+        copy = target / path.relative_to(package)
+        copy.parent.mkdir(exist_ok=True)
+        copy.write_bytes(path.read_bytes())
     if broken_core:  # a compiled core that is there but fails to load
         (target / "_jump.py").write_text("raise ImportError('built for another Python')\n")
     else:
