@@ -5,6 +5,11 @@ its half of the suite fails instead of quietly testing the pure core twice.
 The one exception is a deliberately pure install: with
 RVH_STABLE_NO_EXTENSIONS=1 in the environment the compiled half is skipped,
 with that reason.
+
+The other shared fixtures: ``router_core`` (a Router's lookups on ``core``),
+``c_drivers`` (tests/c_driver.py) and the recorded vector files.  Shared
+plain values are in helpers.py (functions, constants) and tables.py (tables
+that several test files read).
 """
 
 from __future__ import annotations

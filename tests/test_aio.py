@@ -328,8 +328,7 @@ def test_loop_stays_responsive_during_a_large_batch(acore: ModuleType) -> None:
 def test_the_loop_runs_during_an_async_list_batch(
     core: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Moved here from test_interrupt.py: the loop keeps running while a batch
-    # that needs the GIL runs in the executor.
+    # The loop keeps running while a batch that needs the GIL runs in the executor.
     if TRACED:
         pytest.skip("line tracing (coverage) takes the GIL on every traced line")
     monkeypatch.setattr(aio, "_core", core)

@@ -208,35 +208,6 @@ def test_non_iterable_keys(core: ModuleType, keys: Any) -> None:
         core.jump_hash_many(keys, 10)
 
 
-@pytest.mark.parametrize(
-    ("bad", "exc", "message"),
-    [
-        ("", ValueError, r"^keys\[3\]: key must not be empty"),
-        (b"", ValueError, r"^keys\[3\]: key must not be empty"),
-        (2**64, ValueError, r"^keys\[3\]: key must be an int in \[-2\*\*63, 2\*\*64\)"),
-        ("\udc80", ValueError, r"^keys\[3\]: key str must be encodable as UTF-8"),
-        (
-            True,
-            TypeError,
-            r"^keys\[3\]: key must be an int, str, bytes, bytearray or memoryview, got bool",
-        ),
-        (1.5, TypeError, r"^keys\[3\]: .*got float"),
-        (None, TypeError, r"^keys\[3\]: .*got NoneType"),
-    ],
-)
-def test_bad_element_names_its_index(
-    core: ModuleType, bad: Any, exc: type[Exception], message: str
-) -> None:
-    keys = [1, "a", b"b", bad, 5]
-    with pytest.raises(exc, match=message) as info:
-        core.jump_hash_many(keys, 10)
-    assert type(info.value) is exc
-    with pytest.raises(exc, match=message):
-        core.jump_hash_many(iter(keys), 10)
-    with pytest.raises(exc, match=message):
-        core.jump_hash_many(tuple(keys), 10)
-
-
 def test_errors_raised_by_the_iterable_propagate(core: ModuleType) -> None:
     def keys() -> Iterator[int]:
         yield 1

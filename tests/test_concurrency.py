@@ -271,8 +271,7 @@ def test_other_threads_run_during_an_array_batch(compiled_core: ModuleType) -> N
 
 
 def test_a_list_batch_lets_other_threads_run(core: ModuleType) -> None:
-    # Moved here from test_interrupt.py: a batch of Python objects needs the
-    # GIL, and hands it over every switch interval.
+    # A batch of Python objects needs the GIL, and hands it over every switch interval.
     if TRACED:
         pytest.skip("line tracing (coverage) takes the GIL on every traced line")
     keys = [7, "tx42", b"k", 2**63] * (5 * 10**6 if core.IMPLEMENTATION == "cython" else 10**5)

@@ -55,6 +55,19 @@ def test_a_bad_element_carries_its_place(
 
 
 @pytest.mark.parametrize(("name", "make", "kind", "message"), BAD_KEY_PARAMS)
+def test_bad_element_names_its_index(
+    core: ModuleType, name: str, make: Callable[[], object], kind: type[Exception], message: str
+) -> None:
+    # After an int, a str and a bytes key, in a list, an iterator and a tuple.
+    keys = [1, "a", b"b", make(), 5]
+    for batch in (keys, iter(keys), tuple(keys)):
+        with pytest.raises(kind) as info:
+            core.jump_hash_many(batch, 10)
+        assert type(info.value) is kind
+        assert str(info.value) == f"keys[3]: {message}", name
+
+
+@pytest.mark.parametrize(("name", "make", "kind", "message"), BAD_KEY_PARAMS)
 def test_a_single_key_error_has_no_place(
     core: ModuleType, name: str, make: Callable[[], object], kind: type[Exception], message: str
 ) -> None:

@@ -1,11 +1,11 @@
-"""Long batches stay interruptible and share the GIL, in both cores.
+"""Long batches stay interruptible (Ctrl-C), in both cores.
 
-- Ctrl-C (SIGINT) during a batch raises KeyboardInterrupt within a few
-  milliseconds of work, for arrays (hashed without the GIL, on one thread or
-  several), lists and endless iterables; helper threads are stopped and
-  joined before the exception leaves jump_hash_many.
-- A batch of Python objects, which needs the GIL, hands it to other threads
-  every sys.getswitchinterval(), so they and an asyncio loop keep running.
+Ctrl-C (SIGINT) during a batch raises KeyboardInterrupt within a few
+milliseconds of work, for arrays (hashed without the GIL, on one thread or
+several), lists and endless iterables; helper threads are stopped and
+joined before the exception leaves jump_hash_many.  That a batch of Python
+objects hands the GIL to other threads, and to an asyncio loop, is in
+test_concurrency.py and test_aio.py.
 
 The bounds are loose (machines here are shared); the measured figures are
 printed by benchmarks/bench_aio_cli.py.
