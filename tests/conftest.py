@@ -5,6 +5,11 @@ its half of the suite fails instead of quietly testing the pure core twice.
 The one exception is a deliberately pure install: with
 RVH_STABLE_NO_EXTENSIONS=1 in the environment the compiled half is skipped,
 with that reason.
+
+The other shared fixtures: ``router_core`` (a Router's lookups on ``core``),
+``c_drivers`` (tests/c_driver.py) and the recorded vector files.  Shared
+plain values are in helpers.py (functions, constants) and tables.py (tables
+that several test files read).
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from c_driver import CDrivers
+
+from rvh_stable import router as router_module
 
 DATA = Path(__file__).parent / "data"
 PURE_ONLY = os.environ.get("RVH_STABLE_NO_EXTENSIONS", "") not in ("", "0")
@@ -50,6 +58,19 @@ def cores() -> tuple[ModuleType, ModuleType]:
     return load_core("cython"), load_core("python")
 
 
+@pytest.fixture
+def router_core(core: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """Routers built in the test use ``core``'s MementoTable."""
+    monkeypatch.setattr(router_module, "_core", core)
+    return core
+
+
+@pytest.fixture(scope="session")
+def c_drivers(tmp_path_factory: pytest.TempPathFactory) -> CDrivers:
+    """The C drivers of tests/c/, each built once a session (tests/c_driver.py)."""
+    return CDrivers(tmp_path_factory.mktemp("c_drivers"))
+
+
 @pytest.fixture(scope="session")
 def jump_rows() -> list[tuple[int, int, int, str]]:
     with open(DATA / "jump_reference.csv", newline="") as f:
@@ -70,6 +91,16 @@ def published_rows() -> list[tuple[int, int, int, str]]:
     with open(DATA / "published_vectors.csv", newline="") as f:
         return [
             (int(r["key"]), int(r["num_buckets"]), int(r["bucket"]), r["source"])
+            for r in csv.DictReader(f)
+        ]
+
+
+@pytest.fixture(scope="session")
+def guava_rows() -> list[tuple[int, int, int, str]]:
+    """Guava 31.1's consistentHash answers, recorded by tools/interop.sh."""
+    with open(DATA / "interop_guava_consistent.csv", newline="") as f:
+        return [
+            (int(r["key"]), int(r["num_buckets"]), int(r["bucket"]), r["kind"])
             for r in csv.DictReader(f)
         ]
 

@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 import pytest
-from helpers import any_outcome, any_outcome_async, loop_ticks
+from helpers import TRACED, any_outcome, any_outcome_async, loop_ticks
 
 import rvh_stable
 from rvh_stable import aio
@@ -323,6 +323,37 @@ def test_loop_stays_responsive_during_a_large_batch(acore: ModuleType) -> None:
 
 
 # --- the package's exports ------------------------------------------------------------
+
+
+def test_the_loop_runs_during_an_async_list_batch(
+    core: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The loop keeps running while a batch that needs the GIL runs in the executor.
+    if TRACED:
+        pytest.skip("line tracing (coverage) takes the GIL on every traced line")
+    monkeypatch.setattr(aio, "_core", core)
+    keys = list(range(2 * 10**7 if core.IMPLEMENTATION == "cython" else 3 * 10**5))
+
+    _, took, gap, _ = asyncio.run(loop_ticks(aio.async_jump_hash_many(keys, 1000)))
+    assert took > 0.1, took
+    assert gap < max(0.05, took / 4), (gap, took)
+
+
+def test_hasher_seed_and_variant_are_passed_on(
+    core: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(aio, "_core", core)
+
+    async def main() -> tuple[int, list[int], int]:
+        one = await aio.async_jump_hash("localhost", 10, hasher="crc32")
+        many = await aio.async_jump_hash_many(["localhost"] * 5000, 10, hasher="crc32")
+        guava = await aio.async_jump_hash(8733038231761546088, 2**30, variant="guava")
+        return one, many, guava
+
+    one, many, guava = asyncio.run(main())
+    assert one == 9 and many == [9] * 5000 and guava == 48
+    with pytest.raises(ValueError, match="takes no seed"):
+        asyncio.run(aio.async_jump_hash("k", 10, hasher="fnv1_64", seed=3))
 
 
 def test_package_exports_the_async_api() -> None:

@@ -1,17 +1,41 @@
-"""jump_hash_many: element i equals jump_hash(keys[i], n), for every kind of input."""
+"""jump_hash_many: element i equals jump_hash(keys[i], n), for every kind of input.
+
+Lists, tuples, iterables, ``array.array`` and NumPy arrays (every integer
+dtype, byte order and stride; object, string and masked arrays), ``threads=``,
+and large inputs: ``num_buckets = 2**31-1``, a batch of one repeated key,
+keys at both ends of the range, and (slow) a 50M-key array within memory.
+Arrow input is in test_arrow.py; what a bad element raises in
+test_errors.py.
+"""
 
 from __future__ import annotations
 
 import array
+import os
 import random
+import threading
+import time
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
 import pytest
-from helpers import Index
+from helpers import TRACED, Index, np
+
+from rvh_stable import _rules
+
+MAX_BUCKETS = 2**31 - 1
 
 INT_DTYPES = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]
+
+
+def needs_numpy() -> Any:
+    return pytest.importorskip("numpy")
+
+
+def is_pure(core: ModuleType) -> bool:
+    """True for the pure core, and for a traced compiled core: both get small inputs."""
+    return TRACED or bool(core.IMPLEMENTATION == "python")
 
 
 def one_by_one(core: ModuleType, keys: Any, n: int) -> list[int]:
@@ -184,35 +208,6 @@ def test_non_iterable_keys(core: ModuleType, keys: Any) -> None:
         core.jump_hash_many(keys, 10)
 
 
-@pytest.mark.parametrize(
-    ("bad", "exc", "message"),
-    [
-        ("", ValueError, r"^keys\[3\]: key must not be empty"),
-        (b"", ValueError, r"^keys\[3\]: key must not be empty"),
-        (2**64, ValueError, r"^keys\[3\]: key must be an int in \[-2\*\*63, 2\*\*64\)"),
-        ("\udc80", ValueError, r"^keys\[3\]: key str must be encodable as UTF-8"),
-        (
-            True,
-            TypeError,
-            r"^keys\[3\]: key must be an int, str, bytes, bytearray or memoryview, got bool",
-        ),
-        (1.5, TypeError, r"^keys\[3\]: .*got float"),
-        (None, TypeError, r"^keys\[3\]: .*got NoneType"),
-    ],
-)
-def test_bad_element_names_its_index(
-    core: ModuleType, bad: Any, exc: type[Exception], message: str
-) -> None:
-    keys = [1, "a", b"b", bad, 5]
-    with pytest.raises(exc, match=message) as info:
-        core.jump_hash_many(keys, 10)
-    assert type(info.value) is exc
-    with pytest.raises(exc, match=message):
-        core.jump_hash_many(iter(keys), 10)
-    with pytest.raises(exc, match=message):
-        core.jump_hash_many(tuple(keys), 10)
-
-
 def test_errors_raised_by_the_iterable_propagate(core: ModuleType) -> None:
     def keys() -> Iterator[int]:
         yield 1
@@ -289,3 +284,138 @@ def test_every_batch_length_matches_single_calls(core: ModuleType, n: int) -> No
         start = len(keys) - length
         got = core.jump_hash_many(array[start:], n)
         assert got.tolist() == expected[start:], length
+
+
+@pytest.mark.parametrize("threads", [3, 10**6, 2**63, 2**100])
+def test_thread_counts_are_capped_to_the_cpus(core: ModuleType, threads: int) -> None:
+    assert _rules.resolve_threads(threads) == min(threads, _rules.available_cpus())
+    keys = list(range(1000))
+    assert core.jump_hash_many(keys, 77, threads=threads) == core.jump_hash_many(keys, 77)
+    if np is not None:
+        array = np.arange(300_000, dtype=np.uint64)
+        got = core.jump_hash_many(array, 77, threads=threads)
+        assert got.tolist() == core.jump_hash_many(array, 77).tolist()
+
+
+def test_threads_one_needs_no_cpu_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The default costs nothing: the CPUs are asked only for threads > 1.
+    monkeypatch.setattr(_rules, "available_cpus", lambda: pytest.fail("asked"))
+    assert _rules.resolve_threads(1) == 1
+
+
+def test_masked_arrays_are_refused(core: ModuleType) -> None:
+    if np is None:
+        pytest.skip("needs NumPy")
+    keys = np.ma.array([1, 2, 3], mask=[False, True, False])
+    with pytest.raises(TypeError, match="masked array: its mask would be ignored"):
+        core.jump_hash_many(keys, 10)
+    assert core.jump_hash_many(keys.compressed(), 10).tolist() == core.jump_hash_many([1, 3], 10)
+
+
+def test_numpy_byte_strings_lose_trailing_nuls(core: ModuleType) -> None:
+    # NumPy's own semantics for "S" and "U" arrays, documented in the README:
+    # an element reads back without its trailing NUL bytes.
+    if np is None:
+        pytest.skip("needs NumPy")
+    keys = np.array([b"ab\x00", b"ab"], dtype="S3")
+    got = core.jump_hash_many(keys, 1000).tolist()
+    assert got[0] == got[1] == core.jump_hash(b"ab", 1000)
+
+
+# --- large inputs -------------------------------------------------------------------
+
+
+def test_the_largest_bucket_count(
+    core: ModuleType, jump_rows: list[tuple[int, int, int, str]]
+) -> None:
+    rows = [(k, b) for k, n, b, _ in jump_rows if n == MAX_BUCKETS]
+    assert rows
+    keys = [k for k, _ in rows]
+    want = [b for _, b in rows]
+    assert [core.jump_hash(k, MAX_BUCKETS) for k in keys] == want
+    assert core.jump_hash_many(keys, MAX_BUCKETS) == want
+    assert core.jump_hash_many(array.array("Q", keys), MAX_BUCKETS) == want
+    strs = [f"s{i}" for i in range(500)]
+    got = core.jump_hash_many(strs, MAX_BUCKETS)
+    assert all(0 <= b < MAX_BUCKETS for b in got)
+    before = core.jump_hash_many(strs, MAX_BUCKETS - 1)
+    assert all(g in (b, MAX_BUCKETS - 1) for g, b in zip(got, before, strict=True))
+
+
+@pytest.mark.parametrize("n", [1, 1000, 65536, 65537, MAX_BUCKETS])
+def test_one_key_repeated(core: ModuleType, n: int) -> None:
+    count = 5000 if is_pure(core) else 300_000
+    for key in (2**64 - 1, -(2**63), "tx42", b"\x00"):
+        want = core.jump_hash(key, n)
+        assert core.jump_hash_many([key] * count, n) == [want] * count
+    np = pytest.importorskip("numpy")
+    keys = np.full(count, 2**64 - 1, dtype=np.uint64)
+    got = core.jump_hash_many(keys, n, threads=2)
+    assert (got == core.jump_hash(2**64 - 1, n)).all()
+    assert got.shape == (count,)
+
+
+ENDS = [-(2**63), -(2**63) + 1, -2, -1, 0, 1, 2, 2**63 - 2, 2**63 - 1]
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000, MAX_BUCKETS])
+def test_keys_at_both_ends_of_the_range(core: ModuleType, n: int) -> None:
+    unsigned = [k % 2**64 for k in ENDS]
+    want = [core.jump_hash(k, n) for k in unsigned]
+    assert [core.jump_hash(k, n) for k in ENDS] == want
+    assert core.jump_hash_many(ENDS, n) == want
+    assert core.jump_hash_many(array.array("q", ENDS), n) == want
+    assert core.jump_hash_many(array.array("Q", unsigned), n) == want
+    assert [core.hash_key(k) for k in ENDS] == unsigned
+    for bad in (-(2**63) - 1, 2**64):
+        with pytest.raises(ValueError, match=r"key must be an int in \[-2\*\*63, 2\*\*64\)"):
+            core.jump_hash(bad, n)
+    np = pytest.importorskip("numpy")
+    assert core.jump_hash_many(np.array(ENDS, dtype=np.int64), n).tolist() == want
+    assert core.jump_hash_many(np.array(unsigned, dtype=np.uint64), n).tolist() == want
+    assert core.jump_hash_many(np.array(ENDS, dtype=">i8"), n).tolist() == want
+
+
+def rss_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return None
+
+
+@pytest.mark.slow
+def test_a_50m_key_array_batch_within_memory(compiled_core: ModuleType) -> None:
+    # Compiled core only: the pure one would need minutes and a list of 50M ints.
+    np = needs_numpy()
+    count = 50_000_000
+    keys = np.arange(count, dtype=np.uint64)
+    keys *= np.uint64(0x9E3779B97F4A7C15)  # spread them over the 64-bit range
+    before = rss_bytes()
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_bytes() or 0)
+            time.sleep(0.002)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        got = compiled_core.jump_hash_many(keys, 1000, threads=2)
+    finally:
+        done.set()
+        sampler.join()
+    assert got.shape == (count,)
+    assert got.dtype == np.int64
+    output = count * 8
+    if before is not None:
+        # The output array is the only allocation (400 MB); the input is read in place.
+        assert peak[0] - before <= output + 32 * 2**20, (before, peak[0])
+    picks = np.random.default_rng(4).integers(0, count, size=20_000)
+    for i in picks.tolist():
+        assert got[i] == compiled_core.jump_hash(int(keys[i]), 1000)
+    assert 0 <= got.min() and got.max() < 1000
+    counts = np.bincount(got, minlength=1000)
+    assert counts.min() > 0.95 * count / 1000

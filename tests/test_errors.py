@@ -14,33 +14,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from helpers import Index
+from helpers import np
+from tables import BAD_KEYS
 
 from rvh_stable import aio
 
-BAD_KEYS: list[tuple[str, Callable[[], object], type[Exception], str]] = [
-    ("empty str", lambda: "", ValueError, "key must not be empty, got an empty str"),
-    ("empty bytes", lambda: b"", ValueError, "key must not be empty, got an empty bytes"),
-    ("empty bytearray", bytearray, ValueError, "key must not be empty, got an empty bytearray"),
-    (
-        "empty memoryview",
-        lambda: memoryview(b""),
-        ValueError,
-        "key must not be empty, got an empty memoryview",
-    ),
-    ("int too big", lambda: 2**64, ValueError, "key must be an int in [-2**63, 2**64), got"),
-    ("int too small", lambda: -(2**63) - 1, ValueError, "key must be an int in [-2**63, 2**64)"),
-    (
-        "__index__ too big",
-        lambda: Index(2**70),
-        ValueError,
-        "key must be an int in [-2**63, 2**64)",
-    ),
-    ("float", lambda: 1.5, TypeError, "key must be an int, str, bytes, bytearray or memoryview"),
-    ("None", lambda: None, TypeError, "key must be an int, str, bytes"),
-    ("bool", lambda: True, TypeError, "key must be an int, str, bytes"),
-    ("lone surrogate", lambda: "a\ud800", ValueError, "key str must be encodable as UTF-8"),
-]
+BAD_KEY_PARAMS = [pytest.param(*bad, id=bad.id) for bad in BAD_KEYS]
 
 
 def batch_error(run: Callable[[], Any]) -> BaseException:
@@ -50,14 +29,14 @@ def batch_error(run: Callable[[], Any]) -> BaseException:
 
 
 @pytest.mark.parametrize("where", [0, 3, 1023, 1024, 5000])
-@pytest.mark.parametrize(("name", "make", "kind", "reason"), BAD_KEYS)
+@pytest.mark.parametrize(("name", "make", "kind", "message"), BAD_KEY_PARAMS)
 def test_a_bad_element_carries_its_place(
     core: ModuleType,
     where: int,
     name: str,
     make: Callable[[], object],
     kind: type[Exception],
-    reason: str,
+    message: str,
 ) -> None:
     bad = make()
     keys: list[object] = [f"k{i}" for i in range(where)] + [bad] + [7, "x", b"y"]
@@ -70,19 +49,32 @@ def test_a_bad_element_carries_its_place(
     for make_input in inputs:
         exc = batch_error(functools.partial(core.jump_hash_many, make_input(), 10))
         assert type(exc) is kind, name
-        assert str(exc).startswith(f"keys[{where}]: {reason}"), str(exc)
+        assert str(exc) == f"keys[{where}]: {message}", str(exc)
         assert exc.index == where  # type: ignore[attr-defined]
         assert exc.key is bad  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("name", "make", "kind", "reason"), BAD_KEYS)
+@pytest.mark.parametrize(("name", "make", "kind", "message"), BAD_KEY_PARAMS)
+def test_bad_element_names_its_index(
+    core: ModuleType, name: str, make: Callable[[], object], kind: type[Exception], message: str
+) -> None:
+    # After an int, a str and a bytes key, in a list, an iterator and a tuple.
+    keys = [1, "a", b"b", make(), 5]
+    for batch in (keys, iter(keys), tuple(keys)):
+        with pytest.raises(kind) as info:
+            core.jump_hash_many(batch, 10)
+        assert type(info.value) is kind
+        assert str(info.value) == f"keys[3]: {message}", name
+
+
+@pytest.mark.parametrize(("name", "make", "kind", "message"), BAD_KEY_PARAMS)
 def test_a_single_key_error_has_no_place(
-    core: ModuleType, name: str, make: Callable[[], object], kind: type[Exception], reason: str
+    core: ModuleType, name: str, make: Callable[[], object], kind: type[Exception], message: str
 ) -> None:
     for call in (lambda: core.jump_hash(make(), 10), lambda: core.hash_key(make())):
         exc = batch_error(call)
         assert type(exc) is kind, name
-        assert str(exc).startswith(reason), str(exc)
+        assert str(exc) == message, str(exc)
         assert not hasattr(exc, "index") and not hasattr(exc, "key")
 
 
@@ -115,3 +107,39 @@ def test_the_async_batch_raises_the_same_error(
         exc = batch_error(functools.partial(asyncio.run, aio.async_jump_hash_many(keys, 10)))
         assert type(exc) is ValueError
         assert (exc.index, exc.key) == (size, b"")  # type: ignore[attr-defined]
+
+
+class BadIndex:
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def __index__(self) -> int:
+        raise self.exc
+
+
+@pytest.mark.parametrize("exc", [TypeError("no index here"), ValueError("not now")])
+def test_a_failing_index_is_named_by_its_place(core: ModuleType, exc: Exception) -> None:
+    key = BadIndex(exc)
+    with pytest.raises(type(exc)) as single:
+        core.jump_hash(key, 10)
+    assert single.value is exc  # one key: the key's own error, untouched
+    with pytest.raises(type(exc)) as batch:
+        core.jump_hash_many(["a", key], 10)
+    assert type(batch.value) is type(exc)
+    assert str(batch.value) == f"keys[1]: {exc}"
+    assert (batch.value.index, batch.value.key) == (1, key)  # type: ignore[attr-defined]
+    assert batch.value.__cause__ is exc
+
+
+def test_numpy_arrays_as_keys_are_named_by_their_place(core: ModuleType) -> None:
+    if np is None:
+        pytest.skip("needs NumPy")
+    with pytest.raises(TypeError) as info:
+        core.jump_hash_many([1, np.array([1, 2])], 10)
+    assert str(info.value).startswith("keys[1]: only integer scalar arrays")
+    assert info.value.index == 1  # type: ignore[attr-defined]
+
+
+def test_other_exceptions_from_index_pass_through(core: ModuleType) -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        core.jump_hash_many([BadIndex(RuntimeError("boom"))], 10)

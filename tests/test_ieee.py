@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import test_x87  # tests/ is on sys.path (pyproject's pythonpath): the pinned x87 keys
 from helpers import MAX_BUCKETS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tables import X87_SENSITIVE
 
 from rvh_stable import _ieee, stable
 from rvh_stable._ieee import Double, div, guava_exact, jump_exact, mul, round_ratio, to_int
@@ -44,7 +44,7 @@ Step = Callable[[int, int], int]
 # the last two.  Four double-round in a product, the others in a quotient.
 # About one key of these starts in 2**33: the rounding must cross an integer,
 # and the error is 2**-12 of an ulp of a value near 2**30.  X87_SENSITIVE
-# (test_x87) are keys of the C loop in long double, which never stores the
+# (tests/tables.py) are keys of the C loop in long double, which never stores the
 # quotient as a double; CPython on x87 gets those right.
 PY_X87_SENSITIVE = [
     (15081612332039639608, MAX_BUCKETS, 1347855007, 1347855008),  # a probe step
@@ -154,7 +154,7 @@ def test_every_string_key_row(str_rows: list[dict[str, Any]]) -> None:
 
 
 def test_x87_sensitive_keys() -> None:
-    for key, n, ieee, x87 in test_x87.X87_SENSITIVE:
+    for key, n, ieee, x87 in X87_SENSITIVE:
         assert jump_exact(key, n) == ieee, key
         # The simulation reproduces the answers gcc -mfpmath=387 gave...
         assert loop(key, n, x87_long_double_step) == x87, key

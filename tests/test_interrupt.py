@@ -1,11 +1,11 @@
-"""Long batches stay interruptible and share the GIL, in both cores.
+"""Long batches stay interruptible (Ctrl-C), in both cores.
 
-- Ctrl-C (SIGINT) during a batch raises KeyboardInterrupt within a few
-  milliseconds of work, for arrays (hashed without the GIL, on one thread or
-  several), lists and endless iterables; helper threads are stopped and
-  joined before the exception leaves jump_hash_many.
-- A batch of Python objects, which needs the GIL, hands it to other threads
-  every sys.getswitchinterval(), so they and an asyncio loop keep running.
+Ctrl-C (SIGINT) during a batch raises KeyboardInterrupt within a few
+milliseconds of work, for arrays (hashed without the GIL, on one thread or
+several), lists and endless iterables; helper threads are stopped and
+joined before the exception leaves jump_hash_many.  That a batch of Python
+objects hands the GIL to other threads, and to an asyncio loop, is in
+test_concurrency.py and test_aio.py.
 
 The bounds are loose (machines here are shared); the measured figures are
 printed by benchmarks/bench_aio_cli.py.
@@ -13,7 +13,6 @@ printed by benchmarks/bench_aio_cli.py.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -21,9 +20,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from helpers import TRACED, longest_stall, loop_ticks
-
-from rvh_stable import aio
+from helpers import TRACED
 
 NEUTRAL_CWD = Path(__file__).parent / "data"
 
@@ -75,22 +72,3 @@ def test_ctrl_c_stops_an_endless_iterable(core: ModuleType) -> None:
     late, alive = interrupt(core, "count", 0)
     assert late < 0.25, late
     assert alive == 1
-
-
-def test_a_list_batch_lets_other_threads_run(core: ModuleType) -> None:
-    keys = [7, "tx42", b"k", 2**63] * big(core, 5 * 10**6, 10**5)
-    took, stall = longest_stall(lambda: core.jump_hash_many(keys, 1000))
-    assert took > 0.1, took
-    # A few switch intervals (5 ms), against the whole batch if it held the GIL.
-    assert stall < max(0.05, took / 4), (took, stall)
-
-
-def test_the_loop_runs_during_an_async_list_batch(
-    core: ModuleType, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(aio, "_core", core)
-    keys = list(range(big(core, 2 * 10**7, 3 * 10**5)))
-
-    _, took, gap, _ = asyncio.run(loop_ticks(aio.async_jump_hash_many(keys, 1000)))
-    assert took > 0.1, took
-    assert gap < max(0.05, took / 4), (gap, took)

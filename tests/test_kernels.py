@@ -1,4 +1,4 @@
-"""Every batch kernel of the compiled core gives the scalar loop's answers.
+"""Batch kernels: which one runs, and every one gives the scalar loop's answers.
 
 The compiled core hashes batches with the kernel RVH_STABLE_KERNEL names, or
 else the fastest its build and CPU have: AVX-512 (x86-64, GCC or clang, a CPU
@@ -12,7 +12,6 @@ thresholds.
 
 from __future__ import annotations
 
-import csv
 import os
 import pickle
 import platform
@@ -26,14 +25,13 @@ from types import ModuleType
 from typing import IO, Any
 
 import pytest
+from c_driver import DATA, HEADERS, CDrivers
+from helpers import np
+from tables import ARCH_KERNELS, ARM, KNOWN_KERNELS
 
-np = pytest.importorskip("numpy")
-
-ALL_KERNELS = ["portable", "neon", "sse2", "avx2", "avx512"]
-# The kernels a build for this machine's architecture has (the others are
-# not compiled in): each runs below, skipped only where this CPU lacks it.
-ARM = platform.machine().lower() in ("aarch64", "arm64")
-ARCH_KERNELS = ["portable", "neon"] if ARM else ["portable", "sse2", "avx2", "avx512"]
+# tests/tables.py: KNOWN_KERNELS, every kernel the core's table names (checked
+# against the core's own list below); ARCH_KERNELS, those a build for this
+# machine's architecture has: each runs below, skipped only where this CPU lacks it.
 
 # Run children from a folder without the package, so they import the installed one.
 NEUTRAL_CWD = Path(__file__).parent / "data"
@@ -114,6 +112,7 @@ def kernel(
 ) -> KernelProcess:
     """A child process whose compiled core runs one kernel (skipped where
     this build or CPU lacks it)."""
+    pytest.importorskip("numpy")  # the batches are NumPy arrays
     name = request.param
     if name not in compiled_core.KERNELS:
         pytest.skip(f"no {name} kernel in this build or on this CPU")
@@ -132,7 +131,7 @@ def test_kernels_are_reported(compiled_core: ModuleType) -> None:
     assert rvh_stable.KERNEL == compiled_core.KERNEL
     assert compiled_core.KERNEL == compiled_core.KERNELS[-1]  # the fastest, unasked
     assert compiled_core.KERNELS[0] == "portable"  # it runs everywhere
-    assert set(compiled_core.KERNELS) <= set(ALL_KERNELS)
+    assert set(compiled_core.KERNELS) <= set(KNOWN_KERNELS)
 
 
 def import_error(**env: str) -> str:
@@ -149,14 +148,16 @@ def import_error(**env: str) -> str:
 
 
 def test_an_unknown_kernel_is_refused_at_import(compiled_core: ModuleType) -> None:
+    # The core's error lists every kernel of its table: tests/tables.py's
+    # KNOWN_KERNELS must be that list, or a new kernel would go untested.
     assert import_error(RVH_STABLE_KERNEL="avx9") == (
-        "ValueError: RVH_STABLE_KERNEL must be one of portable, neon, sse2, avx2, avx512 "
+        f"ValueError: RVH_STABLE_KERNEL must be one of {', '.join(KNOWN_KERNELS)} "
         "(or unset: the fastest here), got 'avx9'"
     )
 
 
 def test_a_kernel_this_machine_lacks_is_refused_at_import(compiled_core: ModuleType) -> None:
-    missing = [name for name in ALL_KERNELS if name not in compiled_core.KERNELS]
+    missing = [name for name in KNOWN_KERNELS if name not in compiled_core.KERNELS]
     if not missing:
         pytest.skip("this build and CPU run every kernel (the portable build checks this)")
     assert import_error(RVH_STABLE_KERNEL=missing[-1]) == (
@@ -164,6 +165,84 @@ def test_a_kernel_this_machine_lacks_is_refused_at_import(compiled_core: ModuleT
         f"{missing[-1]} kernel; it can run {', '.join(compiled_core.KERNELS)} "
         "(or unset RVH_STABLE_KERNEL: the fastest here)"
     )
+
+
+def run_python(code: str, **env: str) -> str:
+    """The stripped stdout of a child running ``code`` with ``env``; it must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=child_env(**env),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=NEUTRAL_CWD,
+    )
+    return done.stdout.strip()
+
+
+def cpu_flags() -> set[str] | None:
+    """The CPU's feature flags from /proc/cpuinfo, or None where there is none."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return None
+
+
+def test_compiled_core_picks_the_best_batch_kernel(compiled_core: ModuleType) -> None:
+    # SSE2 is part of every x86 build; AVX2 and AVX-512 are built on x86-64
+    # and picked when the CPU has them; NEON is part of every aarch64 build;
+    # other CPUs, or -DRVH_NO_SIMD (tests/test_packaging.py), run the portable
+    # kernel.
+    machine = platform.machine().lower()
+    x86 = machine in ("x86_64", "amd64", "i686", "i386", "x86")
+    no_simd = "-DRVH_NO_SIMD" in os.environ.get("CFLAGS", "")
+    kernels = compiled_core.KERNELS
+    assert compiled_core.KERNEL == kernels[-1]
+    if no_simd:
+        assert kernels == ("portable",)
+        return
+    if machine in ("aarch64", "arm64"):
+        assert kernels == ("portable", "neon")
+        return
+    if not x86:
+        assert kernels == ("portable",)
+        return
+    assert kernels[:2] == ("portable", "sse2")
+    flags = cpu_flags()
+    if flags is not None and sys.maxsize > 2**32 and sys.platform != "win32":
+        has_avx512 = {"avx512f", "avx512dq"} <= flags
+        assert ("avx512" in kernels) is has_avx512
+    assert set(kernels) <= set(KNOWN_KERNELS)
+
+
+def test_kernel_env_picks_the_kernel(compiled_core: ModuleType) -> None:
+    code = "import rvh_stable; print(rvh_stable.KERNEL)"
+    for name in compiled_core.KERNELS:
+        assert run_python(code, RVH_STABLE_KERNEL=name) == name
+    assert run_python(code, RVH_STABLE_KERNEL="") == compiled_core.KERNELS[-1]
+
+
+def test_kernel_env_is_refused_with_the_pure_core() -> None:
+    # The pure core has no batch kernels: a request for one is not ignored.
+    code = "import rvh_stable"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "RVH_STABLE_NO_EXTENSIONS": "1", "RVH_STABLE_KERNEL": "sse2"},
+        capture_output=True,
+        text=True,
+        cwd=NEUTRAL_CWD,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "ValueError: RVH_STABLE_KERNEL=sse2 picks a batch kernel of the compiled core, but the "
+        "pure-Python core is in use (RVH_STABLE_NO_EXTENSIONS is set); unset RVH_STABLE_KERNEL"
+    )
+    pure = "import rvh_stable; print(rvh_stable.IMPLEMENTATION, rvh_stable.KERNEL)"
+    assert run_python(pure, RVH_STABLE_NO_EXTENSIONS="1") == "python python"
 
 
 def test_kernel_request_rules(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -248,17 +327,15 @@ def test_products_exactly_on_num_buckets(
 # --- Guava's loop (variant="guava") on every kernel -------------------------------
 
 
-def guava_rows() -> list[tuple[int, int, int]]:
-    path = Path(__file__).parent / "data" / "interop_guava_consistent.csv"
-    with open(path, newline="") as f:
-        return [(int(r["key"]), int(r["num_buckets"]), int(r["bucket"])) for r in csv.DictReader(f)]
-
-
-def test_guava_rows(kernel: KernelProcess, cores: tuple[ModuleType, ModuleType]) -> None:
+def test_guava_rows(
+    kernel: KernelProcess,
+    cores: tuple[ModuleType, ModuleType],
+    guava_rows: list[tuple[int, int, int, str]],
+) -> None:
     # Guava's recorded answers (the keys where its loop and the paper's part
     # among them), each among other keys in batches long enough for every kernel.
     by_n: dict[int, list[tuple[int, int]]] = {}
-    for key, n, bucket in guava_rows():
+    for key, n, bucket, _ in guava_rows:
         by_n.setdefault(n, []).append((key, bucket))
     filler = random_keys(300, 2).tolist()
     calls, wanted = [], []
@@ -296,27 +373,13 @@ def test_guava_random_keys_match_single_calls(
 
 # --- every kernel in C, and NEON under emulation ------------------------------------
 
-HEADERS = Path(__file__).resolve().parent.parent / "rvh_stable" / "_c"
-DATA = Path(__file__).resolve().parent / "data"
 
-
-@pytest.mark.skipif(not HEADERS.exists(), reason="needs the source tree")
 @pytest.mark.parametrize("build", [[], ["-DRVH_NO_AVX512"], ["-DRVH_NO_AVX2"], ["-DRVH_NO_SIMD"]])
-def test_every_kernel_in_c(tmp_path: Path, build: list[str]) -> None:
+def test_every_kernel_in_c(c_drivers: CDrivers, build: list[str]) -> None:
     # tests/c/kernels_check.c: the reference rows and Guava's recorded rows in
     # full batches, and random keys at every length from 0 to 400, for each
     # kernel this build and CPU run, against the scalar loops.
-    gcc = shutil.which("gcc")
-    if gcc is None:
-        pytest.skip("no gcc")
-    exe = tmp_path / "kernels_check"
-    flags = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off", *build]
-    done = subprocess.run(
-        [gcc, *flags, f"-I{HEADERS}", str(Path(__file__).parent / "c" / "kernels_check.c"),
-         "-o", str(exe)],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    exe = c_drivers.build("kernels_check.c", *build)
     out = subprocess.run(
         [str(exe), str(DATA / "jump_reference.csv"), str(DATA / "interop_guava_consistent.csv")],
         capture_output=True, text=True,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -85,71 +84,6 @@ def test_compiled_jump_hash_is_a_builtin_of_its_module(compiled_core: ModuleType
     # The decorator that built it (rvh_new_jump_hash in _c/pyglue.h) is gone:
     # a second call would replace the general path behind the builtin.
     assert not hasattr(compiled_core, "_fast_entry")
-
-
-def cpu_flags() -> set[str] | None:
-    """The CPU's feature flags from /proc/cpuinfo, or None where there is none."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return None
-
-
-def test_compiled_core_picks_the_best_batch_kernel(compiled_core: ModuleType) -> None:
-    # SSE2 is part of every x86 build; AVX2 and AVX-512 are built on x86-64
-    # and picked when the CPU has them; NEON is part of every aarch64 build;
-    # other CPUs, or -DRVH_NO_SIMD (tests/test_packaging.py), run the portable
-    # kernel.
-    machine = platform.machine().lower()
-    x86 = machine in ("x86_64", "amd64", "i686", "i386", "x86")
-    no_simd = "-DRVH_NO_SIMD" in os.environ.get("CFLAGS", "")
-    kernels = compiled_core.KERNELS
-    assert compiled_core.KERNEL == kernels[-1]
-    if no_simd:
-        assert kernels == ("portable",)
-        return
-    if machine in ("aarch64", "arm64"):
-        assert kernels == ("portable", "neon")
-        return
-    if not x86:
-        assert kernels == ("portable",)
-        return
-    assert kernels[:2] == ("portable", "sse2")
-    flags = cpu_flags()
-    if flags is not None and sys.maxsize > 2**32 and sys.platform != "win32":
-        has_avx512 = {"avx512f", "avx512dq"} <= flags
-        assert ("avx512" in kernels) is has_avx512
-    assert set(kernels) <= {"portable", "neon", "sse2", "avx2", "avx512"}
-
-
-def test_kernel_env_picks_the_kernel(compiled_core: ModuleType) -> None:
-    code = "import rvh_stable; print(rvh_stable.KERNEL)"
-    for name in compiled_core.KERNELS:
-        assert run_python(code, RVH_STABLE_KERNEL=name) == name
-    assert run_python(code, RVH_STABLE_KERNEL="") == compiled_core.KERNELS[-1]
-
-
-def test_kernel_env_is_refused_with_the_pure_core() -> None:
-    # The pure core has no batch kernels: a request for one is not ignored.
-    code = "import rvh_stable"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "RVH_STABLE_NO_EXTENSIONS": "1", "RVH_STABLE_KERNEL": "sse2"},
-        capture_output=True,
-        text=True,
-        cwd=NEUTRAL_CWD,
-    )
-    assert done.returncode == 1
-    assert done.stderr.strip().splitlines()[-1] == (
-        "ValueError: RVH_STABLE_KERNEL=sse2 picks a batch kernel of the compiled core, but the "
-        "pure-Python core is in use (RVH_STABLE_NO_EXTENSIONS is set); unset RVH_STABLE_KERNEL"
-    )
-    pure = "import rvh_stable; print(rvh_stable.IMPLEMENTATION, rvh_stable.KERNEL)"
-    assert run_python(pure, RVH_STABLE_NO_EXTENSIONS="1") == "python python"
 
 
 @pytest.mark.parametrize("value", ["1", "true", "yes"])

@@ -125,7 +125,7 @@ def chi_square(buckets: Any, n: int) -> float:
 
 # Keys per test: at least 2 per bucket (the statistic's variance is 2 df
 # whatever the count per bucket, so the bound still holds); fewer for the
-# slower pure core, which test_parity and test_hypothesis hold to the same answers.
+# slower pure core, which test_parity holds to the same answers.
 UNIFORMITY_KEYS = {
     "cython": {7: 70_000, 1000: 200_000, 65536: 16 * 65536},
     "python": {7: 35_000, 1000: 50_000, 65536: 2 * 65536},

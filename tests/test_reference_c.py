@@ -18,14 +18,12 @@ the default test run, 10**7 with ``pytest -m slow``.
 from __future__ import annotations
 
 import ctypes
-import os
-import shutil
-import subprocess
 import sys
 from types import ModuleType
 from typing import Any
 
 import pytest
+from c_driver import I686_CFLAGS, PROJECT_CFLAGS, SETUP_PY, CDrivers
 
 # NumPy is optional at run time: the i686 and win32 wheels are tested without it.
 np = pytest.importorskip("numpy")
@@ -89,22 +87,29 @@ class Reference:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
-    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    if compiler is None or sys.platform == "win32":
+def reference(c_drivers: CDrivers) -> Reference:
+    if sys.platform == "win32":
         pytest.skip("needs a C compiler (cc or gcc) to build the C reference")
-    folder = tmp_path_factory.mktemp("reference_c")
-    source = folder / "reference.c"
-    source.write_text(REFERENCE_C)
-    library = folder / "libreference.so"
-    # -ffp-contract=off: no fused multiply-add; -fno-fast-math: IEEE order kept.
-    flags = ["-O2", "-fPIC", "-shared", "-ffp-contract=off", "-fno-fast-math"]
-    build = subprocess.run(
-        [compiler, *flags, str(source), "-o", str(library)], capture_output=True, text=True
+    # PROJECT_CFLAGS: -ffp-contract=off, no fused multiply-add; -fno-fast-math,
+    # IEEE order kept.
+    library = c_drivers.build(
+        "reference.c",
+        code=REFERENCE_C,
+        shared=True,
+        skip_unless_built="the C compiler cannot build the C reference here",
     )
-    if build.returncode != 0:
-        pytest.skip(f"{compiler} cannot build the C reference here: {build.stderr}")
     return Reference(ctypes.CDLL(str(library)))
+
+
+def test_the_drivers_build_with_setup_pys_flags() -> None:
+    # The C drivers (tests/c_driver.py) and this reference are built with the
+    # flags setup.py gives the compiled core, so they compute as it does.
+    if not SETUP_PY.exists():
+        pytest.skip("needs the source tree")
+    setup_text = SETUP_PY.read_text()
+    assert f"flags = {list(PROJECT_CFLAGS)!r}".replace("'", '"') in setup_text
+    assert f"flags += {list(I686_CFLAGS)!r}".replace("'", '"') in setup_text
+    assert "-ffp-contract=off" in PROJECT_CFLAGS and "-fno-fast-math" in PROJECT_CFLAGS
 
 
 def random_pairs(seed: int, groups: int, per_group: int) -> tuple[Any, Any]:

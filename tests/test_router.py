@@ -1,6 +1,6 @@
 """rvh_stable.Router (MementoHash over named, weighted nodes) and rvh_stable.plan.
 
-Every test runs on both cores through the ``router_core`` fixture: the
+Every test runs on both cores through the ``router_core`` fixture (conftest.py): the
 router's lookups are the core's MementoTable (C in the compiled core), and
 both must give the answers of the reference model below, which is the
 paper's description written out in the simplest way.
@@ -25,7 +25,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rvh_stable
-from rvh_stable import router as router_module
 from rvh_stable.router import Router, plan
 
 np = pytest.importorskip("numpy")
@@ -36,13 +35,6 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-
-
-@pytest.fixture
-def router_core(core: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    """Routers built in the test use ``core``'s MementoTable."""
-    monkeypatch.setattr(router_module, "_core", core)
-    return core
 
 
 # --- the reference model ----------------------------------------------------------
