@@ -1022,7 +1022,7 @@ def _run_plan(argv: Sequence[str]) -> int:
     before = _plan_side(args.before, "--from")
     after = _plan_side(args.after, "--to")
     keys = _plan_keys(args)
-    from .router import plan
+    from .planning import plan
 
     try:
         result = plan(before, after, keys)

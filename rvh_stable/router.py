@@ -1,5 +1,5 @@
 """Named nodes on MementoHash: ``Router``.  (Which keys move, ``plan``, is
-in ``planning.py``; ``Plan`` and ``plan`` are importable from here too.)
+in ``planning.py``.)
 
 Jump hash numbers its buckets 0..n-1 and can only add or remove the last
 one.  MementoHash (Coluzzi, Brocco, Antonucci, Leidi; IEEE/ACM Transactions
@@ -399,7 +399,4 @@ class Router:
         return router
 
 
-# At the end: planning imports Router from here.
-from .planning import Plan, plan  # noqa: E402  (the names this module has always had)
-
-__all__ = ["FORMAT", "FORMAT_VERSION", "Key", "Plan", "Router", "plan"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "Key", "Router"]

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from c_driver import CDrivers
 
+from rvh_stable import planning as planning_module
 from rvh_stable import router as router_module
 
 DATA = Path(__file__).parent / "data"
@@ -60,8 +61,10 @@ def cores() -> tuple[ModuleType, ModuleType]:
 
 @pytest.fixture
 def router_core(core: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    """Routers built in the test use ``core``'s MementoTable."""
+    """Routers built in the test use ``core``'s MementoTable, and plans its
+    jump_hash_many for a bucket count."""
     monkeypatch.setattr(router_module, "_core", core)
+    monkeypatch.setattr(planning_module, "_core", core)
     return core
 
 

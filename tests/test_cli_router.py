@@ -10,7 +10,8 @@ import pytest
 from test_cli import assert_error, lines_of, rvh, text  # tests/ is on sys.path
 
 from rvh_stable import router as router_module
-from rvh_stable.router import Router, plan
+from rvh_stable.planning import plan
+from rvh_stable.router import Router
 
 
 @pytest.fixture

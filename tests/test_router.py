@@ -25,7 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rvh_stable
-from rvh_stable.router import Router, plan
+from rvh_stable.planning import plan
+from rvh_stable.router import Router
 
 np = pytest.importorskip("numpy")
 xxhash = pytest.importorskip("xxhash")
