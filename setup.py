@@ -78,7 +78,7 @@ def _extensions() -> list[Extension]:
     ext = Extension(
         "rvh_stable._jump",
         ["rvh_stable/_jump.pyx"],
-        depends=sorted(glob.glob("rvh_stable/_c/*.h")),
+        depends=sorted(glob.glob("rvh_stable/_c/**/*.h", recursive=True)),
         define_macros=macros,
     )
     return cythonize([ext], compiler_directives=directives)

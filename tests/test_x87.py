@@ -63,7 +63,6 @@ def _build_m32(tmp_path: Path, *flags: str) -> Path:
             "-m32",
             "-O2",
             "-ffp-contract=off",
-            f"-I{HEADERS}",
             *flags,
             str(HERE / "c" / "jump_check.c"),
             "-o",

@@ -8,8 +8,9 @@
  * (int8 .. uint64), strings u U vu (utf8, large_utf8, utf8_view) and
  * binaries z Z vz (binary, large_binary, binary_view), each possibly
  * dictionary-encoded (the indices any integer type).  A string or binary
- * key is hashed by the key hasher; an integer key is its 64-bit pattern
- * (signed types widened with their sign), as for every other input.
+ * key is hashed by the batch's rvh_key_hash (hashers.h); an integer key is
+ * its 64-bit pattern (signed types widened with their sign), as for every
+ * other input.
  *
  * No Python here: the header compiles alone as C99.
  */
@@ -20,7 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hashers.h" /* rvh_hash_fn */
+#include "hashers.h" /* rvh_key_hash */
 #include "xxh64.h"
 
 /* The interface's structs, as the specification fixes them (with its own
@@ -207,16 +208,6 @@ static inline const uint8_t *rvh_arrow_bytes(const rvh_arrow_column *c, int64_t 
     }
 }
 
-/* The key hasher: fn NULL is XXH64 with seed 0. */
-typedef struct {
-    rvh_hash_fn fn;
-    uint64_t seed;
-} rvh_arrow_hasher;
-
-static inline uint64_t rvh_arrow_hash(const rvh_arrow_hasher *h, const uint8_t *p, size_t size) {
-    return h->fn == NULL ? rvh_xxh64(p, size) : h->fn(p, size, h->seed);
-}
-
 /* The common case on its own: utf8 or binary with int32 offsets, no nulls,
  * XXH64 with seed 0; one loop with nothing to decide per key but emptiness. */
 static inline int64_t rvh_arrow_utf8_xxh64(const rvh_arrow_column *c, int64_t first,
@@ -247,7 +238,7 @@ static inline int64_t rvh_arrow_utf8_xxh64(const rvh_arrow_column *c, int64_t fi
 /* The 64-bit keys of elements [first, first + count) of a column without a
  * dictionary, into keys[0..count).  Returns count, or the position of the
  * first key that cannot be hashed, with its kind in *bad. */
-static inline int64_t rvh_arrow_plain_keys(const rvh_arrow_column *c, const rvh_arrow_hasher *h,
+static inline int64_t rvh_arrow_plain_keys(const rvh_arrow_column *c, const rvh_key_hash *h,
                                            int64_t first, int64_t count, uint64_t *keys,
                                            int *bad) {
     int64_t t;
@@ -269,14 +260,14 @@ static inline int64_t rvh_arrow_plain_keys(const rvh_arrow_column *c, const rvh_
             *bad = RVH_ARROW_BAD_EMPTY;
             return t;
         }
-        keys[t] = rvh_arrow_hash(h, p, size);
+        keys[t] = rvh_hash_key(h, p, size);
     }
     return count;
 }
 
 /* As rvh_arrow_plain_keys, for any column: a dictionary-encoded one reads
  * its dictionary's keys, hashed beforehand. */
-static inline int64_t rvh_arrow_keys(const rvh_arrow_column *c, const rvh_arrow_hasher *h,
+static inline int64_t rvh_arrow_keys(const rvh_arrow_column *c, const rvh_key_hash *h,
                                      int64_t first, int64_t count, uint64_t *keys, int *bad) {
     int64_t t;
     if (c->dictionary == NULL) return rvh_arrow_plain_keys(c, h, first, count, keys, bad);
@@ -302,7 +293,7 @@ static inline int64_t rvh_arrow_keys(const rvh_arrow_column *c, const rvh_arrow_
 
 /* Hash each entry of a dictionary once: keys[j] for a good entry, bad[j]
  * its RVH_ARROW_BAD_ kind (0 when good). */
-static inline void rvh_arrow_hash_dictionary(const rvh_arrow_column *d, const rvh_arrow_hasher *h,
+static inline void rvh_arrow_hash_dictionary(const rvh_arrow_column *d, const rvh_key_hash *h,
                                              uint64_t *keys, uint8_t *bad) {
     int64_t j = 0;
     while (j < d->length) {

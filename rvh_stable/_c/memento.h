@@ -18,11 +18,13 @@
  *   }
  *
  * The removals and restorations themselves (which bucket gets which
- * replacer) are bookkeeping in rvh_stable/router.py; this header holds only
- * what a lookup reads: n, and the replacers in a small open-addressing table
- * whose size follows the number of removed buckets, not n.  The key's bytes
- * for the rehash are the caller's (rvh_stable/router.py says which bytes
- * each kind of key gives).  No Python here: the header compiles alone as C99.
+ * replacer) are bookkeeping in rvh_stable/router.py (its _State); this
+ * header holds only what a lookup reads: n, and the replacers in a small
+ * open-addressing table whose size follows the number of removed buckets,
+ * not n.  The key's bytes for the rehash are the caller's: _rehash_bytes in
+ * rvh_stable/stable.py says which bytes each kind of key gives, and that
+ * file's MementoTable is this lookup in the pure core.  No Python here: the
+ * header compiles alone as C99.
  */
 #ifndef RVH_MEMENTO_H
 #define RVH_MEMENTO_H
