@@ -78,7 +78,9 @@ def _extensions() -> list[Extension]:
     ext = Extension(
         "rvh_stable._jump",
         ["rvh_stable/_jump.pyx"],
-        depends=sorted(glob.glob("rvh_stable/_c/*.h") + glob.glob("rvh_stable/_cy/*.pxi")),
+        depends=sorted(
+            glob.glob("rvh_stable/_c/**/*.h", recursive=True) + glob.glob("rvh_stable/_cy/*.pxi")
+        ),
         define_macros=macros,
     )
     return cythonize([ext], compiler_directives=directives)

@@ -81,7 +81,7 @@ def test_compiled_jump_hash_is_a_builtin_of_its_module(compiled_core: ModuleType
     signature = 'jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper") -> int'
     assert jump_hash.__doc__.startswith(signature)
     assert pickle.loads(pickle.dumps(jump_hash)) is jump_hash
-    # The decorator that built it (rvh_new_jump_hash in _c/pyglue.h) is gone:
+    # The decorator that built it (rvh_new_jump_hash in _c/py/fast_entry.h) is gone:
     # a second call would replace the general path behind the builtin.
     assert not hasattr(compiled_core, "_fast_entry")
 

@@ -74,7 +74,7 @@ def test_sdist_contents(dist: Path) -> None:
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
     for required in (
         "rvh_stable/_jump.pyx",
-        *(f"rvh_stable/_c/{h.name}" for h in (ROOT / "rvh_stable" / "_c").glob("*.h")),
+        *(h.relative_to(ROOT).as_posix() for h in (ROOT / "rvh_stable" / "_c").rglob("*.h")),
         "rvh_stable/stable.py",
         "rvh_stable/_jump.pyi",
         "tests/conftest.py",

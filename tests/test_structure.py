@@ -1,8 +1,14 @@
 """The shape the package keeps: plain C headers, one core selector, data flowing down.
 
-- Every header in rvh_stable/_c/ but the CPython glue is plain C: it
+- Every header under rvh_stable/_c/ but the CPython glue is plain C: it
   compiles alone as C99 with every warning an error, and never includes
-  Python.h.  The glue (pyglue.h) is the only one that does.
+  Python.h.  The glue is the headers of _c/py/: they are the only ones that
+  include Python.h, no plain header includes one of them, and they compile
+  alone too, with Python.h.
+- A header names the headers it includes relative to itself, so that no
+  build needs an -I flag to find them; none is above 350 lines.
+- Compilers and CPUs are told apart in _c/platform.h alone: no other header
+  tests a compiler or an architecture, or spells an attribute or a CPU probe.
 - No module of the package imports the package face (rvh_stable/__init__.py)
   back, and only rvh_stable/_core.py reads RVH_STABLE_NO_EXTENSIONS.
 """
@@ -13,6 +19,7 @@ import ast
 import re
 import shutil
 import subprocess
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -20,23 +27,61 @@ import pytest
 import rvh_stable
 
 SOURCE = Path(__file__).resolve().parent.parent / "rvh_stable"
-HEADERS = sorted((SOURCE / "_c").glob("*.h"))
-GLUE = "pyglue.h"
+C_DIR = SOURCE / "_c"
+HEADERS = sorted(C_DIR.rglob("*.h"))
+GLUE_DIR = C_DIR / "py"
+PLATFORM = C_DIR / "platform.h"
+MAX_HEADER_LINES = 350
 STRICT_C99 = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-fsyntax-only"]
+QUOTED_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
+# What only platform.h may say: compiler and architecture tests, attribute
+# and inlining spellings, pragmas, the CPU probes' instructions.
+PLATFORM_WORDS = re.compile(
+    r"__GNUC__|__clang__|_MSC_VER|__x86_64__|__aarch64__|_M_X64|_M_AMD64|_M_ARM64|__SSE2__"
+    r"|_M_IX86_FP|__attribute__|__declspec|__forceinline|_Pragma|\bcpuid|\bxgetbv"
+)
 
 pytestmark = pytest.mark.skipif(not HEADERS, reason="needs the source tree")
 
 
+def is_glue(header: Path) -> bool:
+    return GLUE_DIR in header.parents
+
+
 def plain_headers() -> list[Path]:
-    return [h for h in HEADERS if h.name != GLUE]
+    return [h for h in HEADERS if not is_glue(h)]
 
 
-def test_only_the_glue_header_includes_python() -> None:
-    names = {h.name for h in HEADERS}
-    assert GLUE in names and {"jump.h", "xxh64.h", "kernels.h"} <= names
+def test_only_the_glue_headers_include_python() -> None:
+    names = {h.relative_to(C_DIR).as_posix() for h in HEADERS}
+    assert {"jump.h", "xxh64.h", "platform.h", "kernels/table.h", "py/fast_entry.h"} <= names
     for header in HEADERS:
         includes_python = "#include <Python.h>" in header.read_text()
-        assert includes_python is (header.name == GLUE), header.name
+        assert includes_python is is_glue(header), header.relative_to(C_DIR)
+
+
+def test_includes_are_relative_and_plain_headers_never_include_the_glue() -> None:
+    checked = 0
+    for header in HEADERS:
+        for name in QUOTED_INCLUDE.findall(header.read_text()):
+            target = (header.parent / name).resolve()
+            assert target in HEADERS, (header.relative_to(C_DIR), name)
+            assert is_glue(header) or not is_glue(target), (header.relative_to(C_DIR), name)
+            checked += 1
+    assert checked > 20
+
+
+def test_no_header_is_too_long() -> None:
+    lines = {h.relative_to(C_DIR).as_posix(): len(h.read_text().splitlines()) for h in HEADERS}
+    assert {name: n for name, n in lines.items() if n > MAX_HEADER_LINES} == {}
+
+
+def test_only_platform_h_tells_compilers_and_cpus_apart() -> None:
+    assert PLATFORM_WORDS.search(PLATFORM.read_text())
+    for header in HEADERS:
+        if header != PLATFORM:
+            found = PLATFORM_WORDS.findall(header.read_text())
+            assert not found, (header.relative_to(C_DIR), found)
 
 
 @pytest.mark.parametrize("flags", [[], ["-DRVH_NO_SIMD"], ["-DRVH_NO_AVX512"], ["-DRVH_NO_AVX2"]])
@@ -50,7 +95,24 @@ def test_plain_headers_compile_alone_as_c99(flags: list[str]) -> None:
             capture_output=True,
             text=True,
         )
-        assert done.returncode == 0, (header.name, done.stderr)
+        assert done.returncode == 0, (header.relative_to(C_DIR), done.stderr)
+
+
+def test_glue_headers_compile_alone_with_python_h() -> None:
+    gcc = shutil.which("gcc")
+    python_h = Path(sysconfig.get_paths()["include"]) / "Python.h"
+    if gcc is None or not python_h.exists():
+        pytest.skip("needs gcc and Python.h")
+    glue = [h for h in HEADERS if is_glue(h)]
+    assert glue
+    for header in glue:
+        # -isystem: Python's own headers are not held to these warnings.
+        done = subprocess.run(
+            [gcc, *STRICT_C99, "-isystem", str(python_h.parent), "-x", "c", str(header)],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, (header.relative_to(C_DIR), done.stderr)
 
 
 def package_modules() -> list[Path]:

@@ -8,7 +8,7 @@
 # - the compiled core's glue (_jump.pyx) through the Cython.Coverage plugin,
 #   in a build made with RVH_STABLE_CYTHON_TRACE=1 (setup.py then turns on
 #   linetrace and the CYTHON_TRACE / CYTHON_TRACE_NOGIL macros);
-# - the C headers (rvh_stable/_c/*.h: the jump loop, XXH64, every batch
+# - the C headers (rvh_stable/_c/**/*.h: the jump loop, XXH64, every batch
 #   kernel, the CPython glue) with gcc's gcov, from the same build compiled
 #   with --coverage.  Line tracing cannot see C; gcov can.  Every kernel
 #   runs: tests/test_kernels.py starts a child process per kernel
@@ -70,7 +70,7 @@ report "compiled core's glue (rvh_stable/_jump.pyx)" "*/rvh_stable/_jump.pyx"
 report "pure core (rvh_stable/stable.py)" "*/rvh_stable/stable.py"
 report "shared rules (rvh_stable/_rules.py)" "*/rvh_stable/_rules.py"
 echo
-echo "== C headers (rvh_stable/_c/*.h), gcov"
+echo "== C headers (rvh_stable/_c/**/*.h), gcov"
 if ! "$VPY" -m gcovr --root . --filter 'rvh_stable/_c/' --txt-metric line \
     --fail-under-line "$C_MIN" build/coverage; then
     echo "!! the C headers are below $C_MIN%"

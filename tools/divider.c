@@ -12,7 +12,7 @@
  * scalar divsd and for 2-, 4- and 8-wide vectors where the CPU has them.
  * It prints the bound in ns per key for each width at n = 10, 1000 and 10**6.
  *
- * Then it times each batch kernel this build and CPU run (kernels.h), in
+ * Then it times each batch kernel this build and CPU run (kernels/table.h), in
  * the same process, on 1M random keys in calls of 65536 (the best of 7
  * rounds), and prints each against the bound of its vector width: the
  * kernel / bound column of the README's table.  Exits 1 if the widest
@@ -25,8 +25,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "jump.h"
-#include "kernels.h"
+#include "../rvh_stable/_c/jump.h"
+#include "../rvh_stable/_c/kernels/table.h" /* and platform.h: RVH_TARGET */
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -75,7 +75,7 @@ static double scalar_ns(void) {
 }
 
 #if defined(__x86_64__)
-__attribute__((target("sse2"))) static double xmm_ns(void) {
+RVH_TARGET("sse2") static double xmm_ns(void) {
     __m128d x[CHAINS], d = _mm_set1_pd(3.0);
     double t, sink[2];
     int r, c;
@@ -91,7 +91,7 @@ __attribute__((target("sse2"))) static double xmm_ns(void) {
     return t * 1e9 / ((double)ROUNDS * CHAINS * 2);
 }
 
-__attribute__((target("avx2"))) static double ymm_ns(void) {
+RVH_TARGET("avx2") static double ymm_ns(void) {
     __m256d x[CHAINS], d = _mm256_set1_pd(3.0);
     double t, sink[4];
     int r, c;
@@ -107,7 +107,7 @@ __attribute__((target("avx2"))) static double ymm_ns(void) {
     return t * 1e9 / ((double)ROUNDS * CHAINS * 4);
 }
 
-__attribute__((target("avx512f"))) static double zmm_ns(void) {
+RVH_TARGET("avx512f") static double zmm_ns(void) {
     __m512d x[CHAINS], d = _mm512_set1_pd(3.0);
     double t, sink[8];
     int r, c;

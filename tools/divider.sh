@@ -14,5 +14,5 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 gcc -O3 -std=gnu99 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math \
-    -I "$here/rvh_stable/_c" "$here/tools/divider.c" -o "$out/divider"
+    "$here/tools/divider.c" -o "$out/divider"
 "$out/divider" "$@"

@@ -4,12 +4,13 @@
  * over as these structs, and the keys are hashed where they lie, with no
  * Python object per key.
  *
- * Accepted value types, by format string: the integers c C s S i I l L
- * (int8 .. uint64), strings u U vu (utf8, large_utf8, utf8_view) and
- * binaries z Z vz (binary, large_binary, binary_view), each possibly
- * dictionary-encoded (the indices any integer type).  A string or binary
- * key is hashed by the key hasher; an integer key is its 64-bit pattern
- * (signed types widened with their sign), as for every other input.
+ * The glue says which layout a column has (the four below): the Arrow types
+ * accepted, and the layout of each, are a table in rvh_stable/_rules/arrow.py,
+ * the one list of them.  A column may be dictionary-encoded (integer
+ * indices, values of any layout).  A string or binary
+ * key is hashed by the batch's rvh_key_hash (hashers.h); an integer key is
+ * its 64-bit pattern (signed types widened with their sign), as for every
+ * other input.
  *
  * No Python here: the header compiles alone as C99.
  */
@@ -20,7 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hashers.h" /* rvh_hash_fn */
+#include "hashers.h" /* rvh_key_hash */
 #include "xxh64.h"
 
 /* The interface's structs, as the specification fixes them (with its own
@@ -67,36 +68,11 @@ struct ArrowArrayStream {
 
 /* How a column's values are laid out. */
 enum {
-    RVH_ARROW_UNKNOWN = 0,
-    RVH_ARROW_INT,    /* fixed-width integers: width and sign */
+    RVH_ARROW_INT = 1,    /* fixed-width integers: width and sign */
     RVH_ARROW_BYTES,  /* utf8 / binary: int32 offsets and a data buffer */
     RVH_ARROW_LARGE,  /* large_utf8 / large_binary: int64 offsets */
     RVH_ARROW_VIEW    /* utf8_view / binary_view: 16-byte views, data buffers */
 };
-
-/* The layout a format string names; for integers, *width (bytes) and
- * *is_signed too.  RVH_ARROW_UNKNOWN for every other type. */
-static inline int rvh_arrow_layout(const char *format, int *width, int *is_signed) {
-    static const char ints[] = "cCsSiIlL";
-    const char *p;
-    *width = 0;
-    *is_signed = 0;
-    if (format == NULL || format[0] == '\0') return RVH_ARROW_UNKNOWN;
-    if (format[1] == '\0') {
-        p = strchr(ints, format[0]);
-        if (p != NULL) {
-            *width = 1 << ((p - ints) / 2);
-            *is_signed = (p - ints) % 2 == 0;
-            return RVH_ARROW_INT;
-        }
-        if (format[0] == 'u' || format[0] == 'z') return RVH_ARROW_BYTES;
-        if (format[0] == 'U' || format[0] == 'Z') return RVH_ARROW_LARGE;
-        return RVH_ARROW_UNKNOWN;
-    }
-    if (format[0] == 'v' && (format[1] == 'u' || format[1] == 'z') && format[2] == '\0')
-        return RVH_ARROW_VIEW;
-    return RVH_ARROW_UNKNOWN;
-}
 
 /* One array (a chunk) of keys, checked by the glue: its layout and buffers.
  * A dictionary-encoded array reads its indices here (an integer layout)
@@ -207,16 +183,6 @@ static inline const uint8_t *rvh_arrow_bytes(const rvh_arrow_column *c, int64_t 
     }
 }
 
-/* The key hasher: fn NULL is XXH64 with seed 0. */
-typedef struct {
-    rvh_hash_fn fn;
-    uint64_t seed;
-} rvh_arrow_hasher;
-
-static inline uint64_t rvh_arrow_hash(const rvh_arrow_hasher *h, const uint8_t *p, size_t size) {
-    return h->fn == NULL ? rvh_xxh64(p, size) : h->fn(p, size, h->seed);
-}
-
 /* The common case on its own: utf8 or binary with int32 offsets, no nulls,
  * XXH64 with seed 0; one loop with nothing to decide per key but emptiness. */
 static inline int64_t rvh_arrow_utf8_xxh64(const rvh_arrow_column *c, int64_t first,
@@ -247,7 +213,7 @@ static inline int64_t rvh_arrow_utf8_xxh64(const rvh_arrow_column *c, int64_t fi
 /* The 64-bit keys of elements [first, first + count) of a column without a
  * dictionary, into keys[0..count).  Returns count, or the position of the
  * first key that cannot be hashed, with its kind in *bad. */
-static inline int64_t rvh_arrow_plain_keys(const rvh_arrow_column *c, const rvh_arrow_hasher *h,
+static inline int64_t rvh_arrow_plain_keys(const rvh_arrow_column *c, const rvh_key_hash *h,
                                            int64_t first, int64_t count, uint64_t *keys,
                                            int *bad) {
     int64_t t;
@@ -269,14 +235,14 @@ static inline int64_t rvh_arrow_plain_keys(const rvh_arrow_column *c, const rvh_
             *bad = RVH_ARROW_BAD_EMPTY;
             return t;
         }
-        keys[t] = rvh_arrow_hash(h, p, size);
+        keys[t] = rvh_hash_key(h, p, size);
     }
     return count;
 }
 
 /* As rvh_arrow_plain_keys, for any column: a dictionary-encoded one reads
  * its dictionary's keys, hashed beforehand. */
-static inline int64_t rvh_arrow_keys(const rvh_arrow_column *c, const rvh_arrow_hasher *h,
+static inline int64_t rvh_arrow_keys(const rvh_arrow_column *c, const rvh_key_hash *h,
                                      int64_t first, int64_t count, uint64_t *keys, int *bad) {
     int64_t t;
     if (c->dictionary == NULL) return rvh_arrow_plain_keys(c, h, first, count, keys, bad);
@@ -302,7 +268,7 @@ static inline int64_t rvh_arrow_keys(const rvh_arrow_column *c, const rvh_arrow_
 
 /* Hash each entry of a dictionary once: keys[j] for a good entry, bad[j]
  * its RVH_ARROW_BAD_ kind (0 when good). */
-static inline void rvh_arrow_hash_dictionary(const rvh_arrow_column *d, const rvh_arrow_hasher *h,
+static inline void rvh_arrow_hash_dictionary(const rvh_arrow_column *d, const rvh_key_hash *h,
                                              uint64_t *keys, uint8_t *bad) {
     int64_t j = 0;
     while (j < d->length) {

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "xxh64.h" /* rvh_read64, rvh_rotl64 */
+#include "xxh64.h" /* rvh_read64, rvh_rotl64, rvh_xxh64 */
 
 #define RVH_FNV_OFFSET 0xCBF29CE484222325ULL
 #define RVH_FNV_PRIME 0x100000001B3ULL
@@ -161,19 +161,32 @@ static inline uint64_t rvh_hash_crc32(const uint8_t *p, size_t size, uint64_t se
     return rvh_crc32(p, size);
 }
 
+/* A row of the table of hashers by name. */
 typedef struct {
     const char *name; /* as hasher= names it */
     rvh_hash_fn hash;
-} rvh_hasher;
+} rvh_hasher_entry;
 
-static inline const rvh_hasher *rvh_hasher_table(int *count) {
-    static const rvh_hasher table[] = {
+static inline const rvh_hasher_entry *rvh_hasher_table(int *count) {
+    static const rvh_hasher_entry table[] = {
         {"xxh64", rvh_hash_xxh64},       {"murmur3_128", rvh_hash_murmur3_128},
         {"fnv1a_64", rvh_hash_fnv1a_64}, {"fnv1_64", rvh_hash_fnv1_64},
         {"crc64_xz", rvh_hash_crc64_xz}, {"crc32", rvh_hash_crc32},
     };
     *count = (int)(sizeof table / sizeof table[0]);
     return table;
+}
+
+/* How a batch hashes its str and bytes keys: one hasher and its seed, as
+ * hasher= and seed= chose them.  fn NULL is the default, XXH64 with seed 0,
+ * called inline (the common case, and the quickest). */
+typedef struct {
+    rvh_hash_fn fn;
+    uint64_t seed;
+} rvh_key_hash;
+
+static inline uint64_t rvh_hash_key(const rvh_key_hash *h, const uint8_t *p, size_t size) {
+    return h->fn == NULL ? rvh_xxh64(p, size) : h->fn(p, size, h->seed);
 }
 
 /* Fill the CRC tables now (at import), before threads could race on them. */

@@ -14,7 +14,7 @@
  * -ffp-contract=off and never -ffast-math, and 32-bit x86 builds use SSE2
  * arithmetic, not the x87 unit (tests/test_x87.py).
  *
- * Every batch kernel (kernels.h) computes these same operations, in this
+ * Every batch kernel (kernels/) computes these same operations, in this
  * order, for several keys at once.  No Python here: the header compiles
  * alone as C99.
  */
@@ -24,16 +24,6 @@
 #include <stdint.h>
 
 #define RVH_JUMP_MULT 2862933555777941757ULL
-
-/* For a kernel's loop that takes its variant as a constant argument: each
- * caller gets its own copy, with the other variant's code gone. */
-#if defined(__GNUC__) || defined(__clang__)
-#define RVH_ALWAYS_INLINE static inline __attribute__((always_inline))
-#elif defined(_MSC_VER)
-#define RVH_ALWAYS_INLINE static __forceinline
-#else
-#define RVH_ALWAYS_INLINE static inline
-#endif
 
 /* One step: the j that follows b for the already advanced key.  (key >> 33)
  * + 1 is at most 2**31, so going through int64 converts it exactly and with

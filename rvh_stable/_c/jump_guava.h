@@ -23,7 +23,7 @@
  *
  * rvh_guava_next is that step, written as Guava writes it.  The loop of
  * one key (rvh_jump_guava) takes a quicker step with the same results; the
- * batch kernels (kernels.h) compute Guava's step itself, for many keys at
+ * batch kernels (kernels/) compute Guava's step itself, for many keys at
  * once.
  *
  * No Python here: the header compiles alone as C99.

@@ -18,11 +18,13 @@
  *   }
  *
  * The removals and restorations themselves (which bucket gets which
- * replacer) are bookkeeping in rvh_stable/router.py; this header holds only
- * what a lookup reads: n, and the replacers in a small open-addressing table
- * whose size follows the number of removed buckets, not n.  The key's bytes
- * for the rehash are the caller's (rvh_stable/router.py says which bytes
- * each kind of key gives).  No Python here: the header compiles alone as C99.
+ * replacer) are bookkeeping in rvh_stable/router.py (its _State); this
+ * header holds only what a lookup reads: n, and the replacers in a small
+ * open-addressing table whose size follows the number of removed buckets,
+ * not n.  The key's bytes for the rehash are the caller's: _rehash_bytes in
+ * rvh_stable/stable.py says which bytes each kind of key gives, and that
+ * file's MementoTable is this lookup in the pure core.  No Python here: the
+ * header compiles alone as C99.
  */
 #ifndef RVH_MEMENTO_H
 #define RVH_MEMENTO_H
@@ -93,27 +95,6 @@ static inline int32_t rvh_memento_resolve(const rvh_memento *m, int32_t b, const
 static inline int rvh_memento_works(const rvh_memento *m, int32_t b) {
     if (m->working != NULL) return m->working[b] != NULL;
     return rvh_memento_replacer(m, b) < 0;
-}
-
-/* The 8 little-endian bytes of a 64-bit integer key: what the rehash reads
- * for an int key. */
-static inline void rvh_memento_int_bytes(uint64_t key, uint8_t out[8]) {
-    int i;
-    for (i = 0; i < 8; i++) out[i] = (uint8_t)(key >> (8 * i));
-}
-
-/* For a batch of integer keys whose jump buckets (over m->size) are in
- * out[0..count): each removed bucket is replaced by the key's working one. */
-static inline void rvh_memento_fix_ints(const rvh_memento *m, const uint64_t *keys,
-                                        ptrdiff_t count, int64_t *out) {
-    ptrdiff_t i;
-    uint8_t bytes[8];
-    if (m->entries == NULL) return;
-    for (i = 0; i < count; i++) {
-        if (rvh_memento_works(m, (int32_t)out[i])) continue;
-        rvh_memento_int_bytes(keys[i], bytes);
-        out[i] = rvh_memento_resolve(m, (int32_t)out[i], bytes, 8);
-    }
 }
 
 #endif /* RVH_MEMENTO_H */

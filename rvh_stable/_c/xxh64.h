@@ -1,14 +1,18 @@
-/* XXH64 with seed 0, from Yann Collet's xxHash specification
- * (doc/xxhash_spec.md in the xxHash repository): the hash of str and bytes
- * keys.  Written from the specification; the pure core's xxh64 in
- * rvh_stable/stable.py is the same algorithm in Python, and the tests hold
- * both to the xxhash package and to the vectors in tests/data.  No Python
- * here: the header compiles alone as C99. */
+/* XXH64, from Yann Collet's xxHash specification (doc/xxhash_spec.md in
+ * the xxHash repository), with any 64-bit seed: rvh_xxh64_seeded serves
+ * hasher="xxh64" with a seed (hashers.h) and Memento's rehash, whose seed
+ * is a bucket (memento.h); rvh_xxh64, its seed 0 folded away, is the
+ * default hash of str and bytes keys.  Written from the specification; the
+ * pure core's xxh64 in rvh_stable/_hashers.py is the same algorithm in
+ * Python, and the tests hold both to the xxhash package and to the vectors
+ * in tests/data.  No Python here: the header compiles alone as C99. */
 #ifndef RVH_XXH64_H
 #define RVH_XXH64_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "platform.h" /* RVH_ALWAYS_INLINE */
 
 #define RVH_XXH_P1 0x9E3779B185EBCA87ULL
 #define RVH_XXH_P2 0xC2B2AE3D27D4EB4FULL
@@ -44,12 +48,7 @@ static inline uint64_t rvh_xxh_merge(uint64_t acc, uint64_t v) {
 /* XXH64 of p[0..size) with a 64-bit seed.  Always inlined: keys are short,
  * and a loop over many of them overlaps their hashes only when it sees
  * their code (a call per key cost a third of an Arrow batch). */
-#if defined(__GNUC__) || defined(__clang__)
-#define RVH_XXH_INLINE static inline __attribute__((always_inline))
-#else
-#define RVH_XXH_INLINE static inline
-#endif
-RVH_XXH_INLINE uint64_t rvh_xxh64_seeded(const uint8_t *p, size_t size, uint64_t seed) {
+RVH_ALWAYS_INLINE uint64_t rvh_xxh64_seeded(const uint8_t *p, size_t size, uint64_t seed) {
     const uint8_t *end = p + size;
     uint64_t h;
     if (size >= 32) {
@@ -96,7 +95,7 @@ RVH_XXH_INLINE uint64_t rvh_xxh64_seeded(const uint8_t *p, size_t size, uint64_t
 
 /* XXH64 (seed 0) of p[0..size): the hash of str and bytes keys.  The seed
  * is a constant here, so the compiler folds it away. */
-RVH_XXH_INLINE uint64_t rvh_xxh64(const uint8_t *p, size_t size) {
+RVH_ALWAYS_INLINE uint64_t rvh_xxh64(const uint8_t *p, size_t size) {
     return rvh_xxh64_seeded(p, size, 0);
 }
 

@@ -2,7 +2,8 @@
 # parts use, and the few CPython functions Cython does not declare.  Plain C
 # (the jump loops, XXH64 and the hashers' table, the batch kernels' table,
 # Memento's lookup, Arrow's reader, the stop flag and clock) is apart from
-# the CPython glue (_c/pyglue.h: ints, shared bucket ints, jump_hash's entry).
+# the CPython glue (_c/py/: ints.h, bucket_ints.h, fast_entry.h), the only
+# headers that include Python.h.
 
 cdef extern from "Python.h":
     void _incref "Py_INCREF"(PyObject* o) noexcept
@@ -24,13 +25,19 @@ cdef extern from "_c/jump_guava.h":
 cdef extern from "_c/hashers.h":
     ctypedef uint64_t (*_hash_fn "rvh_hash_fn")(const uint8_t* p, size_t size,
                                                uint64_t seed) noexcept nogil
-    ctypedef struct _hasher "rvh_hasher":
+    # A row of the C table of hashers, looked up by name.
+    ctypedef struct _hasher_entry "rvh_hasher_entry":
         const char* name
         _hash_fn hash
-    const _hasher* _hasher_table "rvh_hasher_table"(int* count) noexcept
+    const _hasher_entry* _hasher_table "rvh_hasher_table"(int* count) noexcept
+    # How str and bytes keys become uint64s: a hasher= function and its
+    # seed= (fn NULL: the default, XXH64 with seed 0, inlined).
+    ctypedef struct _KeyHash "rvh_key_hash":
+        _hash_fn fn
+        uint64_t seed
     void _hashers_init "rvh_hashers_init"() noexcept
 
-cdef extern from "_c/kernels.h":
+cdef extern from "_c/kernels/table.h":
     ctypedef void (*_batch_fn "rvh_batch_fn")(const uint64_t* keys, Py_ssize_t count, int32_t n,
                                              int64_t* out) noexcept nogil
     ctypedef struct _kernel "rvh_kernel":
@@ -80,11 +87,6 @@ cdef extern from "_c/arrow.h":
         const _arrow_column* dictionary
         const uint64_t* dict_keys
         const uint8_t* dict_bad
-    # How str and bytes keys become uint64s: a hasher= function and its
-    # seed= (fn NULL: the default, XXH64 with seed 0, inlined).
-    ctypedef struct _KeyHash "rvh_arrow_hasher":
-        _hash_fn fn
-        uint64_t seed
     enum:
         ARROW_INT "RVH_ARROW_INT"
         ARROW_BYTES "RVH_ARROW_BYTES"
@@ -106,15 +108,19 @@ cdef extern from "_c/pace.h":
     bint _stopped "rvh_stopped"(const int* flag) noexcept nogil
     void _stop "rvh_stop"(int* flag) noexcept nogil
 
-cdef extern from "_c/pyglue.h":
+cdef extern from "_c/py/ints.h":
     bint _int_u64 "rvh_int_u64"(PyObject* op, uint64_t* out) noexcept
     bint _int_buckets "rvh_int_buckets"(PyObject* op, int32_t* out) noexcept
     bint _ascii_key "rvh_ascii_key"(PyObject* op, const uint8_t** data, Py_ssize_t* size) noexcept
+    enum: INT_DIGITS "RVH_INT_DIGITS"
+
+cdef extern from "_c/py/bucket_ints.h":
     object _bucket "rvh_bucket_int"(int32_t b, int32_t n)
     Py_ssize_t _shared_count "rvh_shared_count"() noexcept
     void _forget_shared "rvh_forget_shared"() noexcept
     enum: SHARED_BUCKETS "RVH_SHARED_BUCKETS"
-    enum: INT_DIGITS "RVH_INT_DIGITS"
+
+cdef extern from "_c/py/fast_entry.h":
     object _new_jump_hash "rvh_new_jump_hash"(object general, const char* doc, object module,
                                               object module_name)
     int _fast_hasher_set "rvh_fast_hasher_set"(int i, object name, _hash_fn hash, int takes_seed,

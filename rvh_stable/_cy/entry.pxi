@@ -1,4 +1,4 @@
-# jump_hash(): one key.  The common calls take a C entry (_c/pyglue.h); the
+# jump_hash(): one key.  The common calls take a C entry (_c/py/fast_entry.h); the
 # rest, and every error, the general path here.
 
 cdef inline int32_t _buckets(object num_buckets) except -1:
@@ -16,7 +16,7 @@ cdef bytes _jump_hash_doc  # the builtin's docstring points into these bytes
 def _fast_entry(general):
     """Decorator: the builtin around ``general`` that is jump_hash.
 
-    The builtin is built by rvh_new_jump_hash in ``_c/pyglue.h``: a
+    The builtin is built by rvh_new_jump_hash in ``_c/py/fast_entry.h``: a
     METH_FASTCALL entry that hashes the common calls in C ((int, int) and
     (ASCII str, int), with or without hasher=, seed= and variant= values it
     knows), and hands every other call to ``general`` unchanged.  ``general`` keeps its name, so its errors read as

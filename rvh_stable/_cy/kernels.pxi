@@ -1,5 +1,5 @@
 # The batch kernels: the one in use, picked once at import from the C table
-# (_c/kernels.h), and the loop ``variant=`` names (the paper's or Guava's).
+# (_c/kernels/table.h), and the loop ``variant=`` names (the paper's or Guava's).
 
 # The batch kernel in use, set once below: its paper loop and its Guava loop.
 cdef _batch_fn _run_kernel = NULL

@@ -7,11 +7,11 @@
 cdef int _load_hashers() except -1:
     # The C function of each name in _rules.HASHERS, looked up by name in the
     # C table (the names are _rules' alone: a name without C fails the import),
-    # goes into pyglue.h's table with its seed range: jump_hash's entry and
+    # goes into _c/py/fast_entry.h's table with its seed range: jump_hash's entry and
     # _key_hash decide the common calls with it.
     cdef int count, i, k
     cdef _hash_fn fn
-    cdef const _hasher* table = _hasher_table(&count)
+    cdef const _hasher_entry* table = _hasher_table(&count)
     by_name = {table[i].name.decode("ascii"): i for i in range(count)}
     _hashers_init()
     _fast_forget()

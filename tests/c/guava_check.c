@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "jump_guava.h"
+#include "../../rvh_stable/_c/jump_guava.h"
 #include "splitmix.h"
 
 int main(int argc, char **argv) {

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hashers.h"
-#include "xxh64.h"
+#include "../../rvh_stable/_c/hashers.h"
+#include "../../rvh_stable/_c/xxh64.h"
 
 static size_t unhex(const char *hex, uint8_t *out) {
     size_t n = 0;

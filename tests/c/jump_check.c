@@ -4,7 +4,7 @@
  * number the scalar loop (rvh_jump) gets wrong, and the number the batch
  * kernels this build has get wrong.
  *
- * tests/test_x87.py builds it for 32-bit x86 (gcc -m32 -I rvh_stable/_c)
+ * tests/test_x87.py builds it for 32-bit x86 (gcc -m32)
  * with the project's i686 flags (-msse2 -mfpmath=sse) and with the x87 unit
  * (-mfpmath=387), to show that the flags are what keeps i686 wheels
  * bit-exact.
@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "jump.h"
-#include "kernels.h"
+#include "../../rvh_stable/_c/jump.h"
+#include "../../rvh_stable/_c/kernels/table.h"
 
 #define COPIES 300 /* each key fills a batch: every lane of every kernel runs it */
 

@@ -1,4 +1,4 @@
-/* Checks every batch kernel this build and CPU run (rvh_stable/_c/kernels.h)
+/* Checks every batch kernel this build and CPU run (rvh_stable/_c/kernels/)
  * against the scalar loops, for the paper's loop and Guava's:
  *
  *   kernels_check JUMP_CSV [GUAVA_CSV]
@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jump.h"
-#include "jump_guava.h"
-#include "kernels.h"
+#include "../../rvh_stable/_c/jump.h"
+#include "../../rvh_stable/_c/jump_guava.h"
+#include "../../rvh_stable/_c/kernels/table.h"
 #include "splitmix.h"
 
 #define COPIES 300

@@ -6,16 +6,17 @@
  * independent and overlap.  A lane whose key is done writes its bucket and
  * takes the next key, so no lane waits for the slowest one.  Every lane
  * computes exactly the scalar loop's operations (jump.h), in the same order,
- * or Guava's (jump_guava.h) in rvh_jump_keys_portable_guava.
+ * or Guava's (jump_guava.h) in rvh_jump_keys_portable_guava.  No Python
+ * here: the header compiles alone as C99.
  */
-#ifndef RVH_KERNEL_PORTABLE_H
-#define RVH_KERNEL_PORTABLE_H
+#ifndef RVH_KERNELS_PORTABLE_H
+#define RVH_KERNELS_PORTABLE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jump.h"
-#include "kernel_common.h"
+#include "../jump.h"
+#include "common.h"
 
 #define RVH_PORTABLE_LANES 8
 
@@ -81,4 +82,4 @@ static inline void rvh_jump_keys_portable_guava(const uint64_t *keys, ptrdiff_t 
     rvh_portable_loop(keys, count, n, out, 1);
 }
 
-#endif /* RVH_KERNEL_PORTABLE_H */
+#endif /* RVH_KERNELS_PORTABLE_H */

@@ -1,16 +1,17 @@
-/* What the batch kernels (kernels.h) share, none of it tied to an
+/* What the batch kernels (table.h) share, none of it tied to an
  * instruction set: the scalar ends of a batch, the refill of one lane in
  * the pair kernels, and the write-out of buffered answers in the wide ones.
  * No Python here: the header compiles alone as C99.
  */
-#ifndef RVH_KERNEL_COMMON_H
-#define RVH_KERNEL_COMMON_H
+#ifndef RVH_KERNELS_COMMON_H
+#define RVH_KERNELS_COMMON_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jump.h"
-#include "jump_guava.h"
+#include "../jump.h"
+#include "../jump_guava.h"
+#include "../platform.h"
 
 /* The kernels' scalar ends, for the loop a kernel takes as a constant
  * argument (guava: 0, the paper's; 1, Guava's).  rvh_jump_from_variant
@@ -47,14 +48,13 @@ RVH_ALWAYS_INLINE void rvh_lane_take(const uint64_t *keys, ptrdiff_t *next, uint
  * scatter in the AVX-512 kernel (slow on some CPUs, and no faster on
  * others).  Not inline, so marked unused for the builds without those
  * kernels. */
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((noinline, unused))
-#elif defined(__clang__)
-__attribute__((unused))
+#if RVH_GCC
+RVH_NOINLINE
 #endif
-static void rvh_write_answers(int64_t *out, const int64_t *slots, const double *j, int count) {
+RVH_UNUSED static void rvh_write_answers(int64_t *out, const int64_t *slots, const double *j,
+                                         int count) {
     int i;
     for (i = 0; i < count; i++) out[slots[i]] = (int64_t)j[i] & 0xFFFFFFFF;
 }
 
-#endif /* RVH_KERNEL_COMMON_H */
+#endif /* RVH_KERNELS_COMMON_H */

@@ -1,38 +1,33 @@
 /* The AVX-512 batch kernel, for x86-64 built by GCC or clang: 64 keys in
  * flight.  The wheel's baseline stays SSE2; this one function is compiled
  * for AVX-512 (a target attribute) and used only where the CPU and the OS
- * support it (rvh_cpu_has_avx512, asked once at import).  No Python here:
- * the header compiles alone as C99 (to nothing where it cannot be built). */
-#ifndef RVH_KERNEL_AVX512_H
-#define RVH_KERNEL_AVX512_H
+ * support it (rvh_cpu_has_avx512 in ../platform.h, asked once at import).
+ * No Python here: the header compiles alone as C99 (to nothing where it
+ * cannot be built). */
+#ifndef RVH_KERNELS_AVX512_H
+#define RVH_KERNELS_AVX512_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel_sse2.h"
+#include "../platform.h" /* RVH_AVX512, RVH_TARGET */
+#include "sse2.h"
 
 /* AVX-512 (F and DQ), where the compiler can build it for one function and
  * the CPU, asked at import, has it: 64 keys in flight as 8 groups of 8
  * doubles, with the key's 64-bit step in vector registers too.  Each lane
  * computes the SSE2 kernel's operations; only the bookkeeping differs, as
- * in the AVX2 kernel (kernel_avx2.h): lanes run RVH_Z_ROUNDS steps between
+ * in the AVX2 kernel (avx2.h): lanes run RVH_Z_ROUNDS steps between
  * two looks, with no branch, a lane whose loop has ended dropping out of
  * its group's mask; at a look, the ended lanes' (slot, j) are compressed
  * into a small buffer, written out every few looks, and new keys are
  * expanded into those lanes.  RVH_NO_AVX512 leaves it out. */
-#if RVH_SSE2 && !defined(RVH_NO_AVX512) && defined(__x86_64__) \
-    && (defined(__GNUC__) || defined(__clang__)) && !defined(_MSC_VER)
-#define RVH_AVX512 1
-#include <cpuid.h>
+#if RVH_AVX512
 #include <immintrin.h>
 
+#define RVH_AVX512_ISA "avx512f,avx512dq"
+/* Unrolled (RVH_UNROLL), the groups' state stays in the 32 vector registers. */
 #define RVH_Z_GROUPS 8
-/* Unrolled, the groups' state stays in the 32 vector registers. */
-#if defined(__clang__)
-#define RVH_UNROLL_GROUPS _Pragma("clang loop unroll(full)")
-#else
-#define RVH_UNROLL_GROUPS _Pragma("GCC unroll 8")
-#endif
 #define RVH_Z_LANES (8 * RVH_Z_GROUPS)
 /* Steps between two looks at the lanes: of 2 to 8, 4 was the quickest on
  * AMD Zen 4 (each look costs about as much as a step, and a lane that ends
@@ -45,9 +40,8 @@
 /* Hash keys[0..count) into out[0..count), by the paper's loop or Guava's.
  * The lanes need enough keys to fill them a few times over: shorter
  * batches go to the SSE2 kernel. */
-__attribute__((target("avx512f,avx512dq"), always_inline))
-static inline void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count, int32_t n,
-                                   int64_t *out, const int guava) {
+RVH_TARGET_INLINE(RVH_AVX512_ISA) void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count,
+                                                       int32_t n, int64_t *out, const int guava) {
     __m512i key[RVH_Z_GROUPS], slot[RVH_Z_GROUPS];
     __m512d j[RVH_Z_GROUPS];
     __mmask8 live[RVH_Z_GROUPS], in_flight[RVH_Z_GROUPS];
@@ -104,10 +98,10 @@ static inline void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count, int32_
      * bounds). */
     while (next <= count - RVH_Z_LANES) {
         for (r = 0; r < RVH_Z_ROUNDS; r++) {
-            RVH_UNROLL_GROUPS
+            RVH_UNROLL(RVH_Z_GROUPS)
             for (g = 0; g < RVH_Z_GROUPS; g++) RVH_Z_STEP(g);
         }
-        RVH_UNROLL_GROUPS
+        RVH_UNROLL(RVH_Z_GROUPS)
         for (g = 0; g < RVH_Z_GROUPS; g++) {
             const __mmask8 ended = (__mmask8)~live[g];
             __m512i fresh = _mm512_loadu_si512((const void *)(keys + next));
@@ -135,10 +129,10 @@ static inline void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count, int32_
     do {
         any = 0;
         for (r = 0; r < RVH_Z_ROUNDS; r++) {
-            RVH_UNROLL_GROUPS
+            RVH_UNROLL(RVH_Z_GROUPS)
             for (g = 0; g < RVH_Z_GROUPS; g++) RVH_Z_STEP(g);
         }
-        RVH_UNROLL_GROUPS
+        RVH_UNROLL(RVH_Z_GROUPS)
         for (g = 0; g < RVH_Z_GROUPS; g++) {
             const __mmask8 ended = in_flight[g] & (__mmask8)~live[g];
             _mm512_storeu_si512((void *)(done_slot + buffered),
@@ -159,34 +153,17 @@ static inline void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count, int32_
     rvh_sse2_loop(keys + next, count - next, n, out + next, guava);
 }
 
-__attribute__((target("avx512f,avx512dq")))
+RVH_TARGET(RVH_AVX512_ISA)
 static inline void rvh_jump_keys_avx512(const uint64_t *keys, ptrdiff_t count, int32_t n,
                                         int64_t *out) {
     rvh_avx512_loop(keys, count, n, out, 0);
 }
 
-__attribute__((target("avx512f,avx512dq")))
+RVH_TARGET(RVH_AVX512_ISA)
 static inline void rvh_jump_keys_avx512_guava(const uint64_t *keys, ptrdiff_t count, int32_t n,
                                               int64_t *out) {
     rvh_avx512_loop(keys, count, n, out, 1);
 }
-
-/* Asked with CPUID and XGETBV directly rather than __builtin_cpu_supports,
- * whose runtime support is missing from Apple's x86-64 toolchain.  The CPU
- * must have AVX-512 F and DQ, and the OS must save the vector and mask
- * registers (XCR0 bits 1, 2, 5, 6, 7).  macOS turns those on only after a
- * first AVX-512 instruction, so there SSE2 is used: slower, never wrong. */
-static inline int rvh_cpu_has_avx512(void) {
-    unsigned int eax, ebx, ecx, edx, xcr0, xcr0_high;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 27))) return 0; /* OSXSAVE */
-    __asm__ volatile("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
-    if ((xcr0 & 0xE6) != 0xE6) return 0;
-    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
-    return (ebx & (1u << 16)) && (ebx & (1u << 17)); /* AVX512F, AVX512DQ */
-}
-#else
-#define RVH_AVX512 0
 #endif
 
-
-#endif /* RVH_KERNEL_AVX512_H */
+#endif /* RVH_KERNELS_AVX512_H */

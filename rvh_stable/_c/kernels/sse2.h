@@ -1,21 +1,17 @@
 /* The SSE2 batch kernel, for x86: 12 keys in flight as 6 pairs of doubles.
  * No Python here: the header compiles alone as C99 (to nothing where the
  * target has no SSE2). */
-#ifndef RVH_KERNEL_SSE2_H
-#define RVH_KERNEL_SSE2_H
+#ifndef RVH_KERNELS_SSE2_H
+#define RVH_KERNELS_SSE2_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jump.h"
-#include "kernel_common.h"
+#include "../jump.h"
+#include "../platform.h" /* RVH_SSE2 */
+#include "common.h"
 
-/* SSE2 is part of every x86-64 CPU (and of 32-bit x86 builds with -msse2 or
- * MSVC's default /arch:SSE2).  RVH_NO_SIMD leaves it (and AVX-512) out of
- * the build: tools/coverage.sh and the packaging tests build that way. */
-#if !defined(RVH_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64) \
-                              || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
-#define RVH_SSE2 1
+#if RVH_SSE2
 #include <emmintrin.h>
 
 /* 12 keys in flight, as 6 pairs of doubles: enough independent chains to
@@ -144,9 +140,6 @@ static inline void rvh_jump_keys_sse2_guava(const uint64_t *keys, ptrdiff_t coun
                                             int64_t *out) {
     rvh_sse2_loop(keys, count, n, out, 1);
 }
-#else
-#define RVH_SSE2 0
 #endif
 
-
-#endif /* RVH_KERNEL_SSE2_H */
+#endif /* RVH_KERNELS_SSE2_H */

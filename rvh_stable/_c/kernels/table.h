@@ -2,31 +2,36 @@
  * kernel for this CPU.
  *
  * A kernel hashes keys[0..count) into out[0..count) with exactly the jump
- * loop's operations (jump.h), or Guava's (jump_guava.h), so every kernel
- * gives every answer of the scalar loop; they differ only in how many keys are in flight at once.
- * Each takes any count, short batches included.  The table lists every
- * kernel this source knows, built or not, so that a request for one this
- * build or CPU lacks can be refused with the list of those it has.  No
- * Python here: the header compiles alone as C99.
+ * loop's operations (../jump.h), or Guava's (../jump_guava.h), so every
+ * kernel gives every answer of the scalar loop; they differ only in how many
+ * keys are in flight at once.  Each takes any count, short batches included.
+ * This folder holds five, one header each: portable (plain C, every CPU),
+ * sse2 (x86), neon (aarch64), avx2 and avx512 (x86-64, each asked of the CPU
+ * at import), and common.h what they share.  The table lists all five,
+ * built or not, so that a request for one this build or CPU lacks can be
+ * refused with the list of those it has; ../platform.h decides which are
+ * built and holds the CPU probes.  No Python here: the header compiles
+ * alone as C99.
  */
-#ifndef RVH_KERNELS_H
-#define RVH_KERNELS_H
+#ifndef RVH_KERNELS_TABLE_H
+#define RVH_KERNELS_TABLE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel_portable.h"
-#include "kernel_neon.h"
-#include "kernel_sse2.h"
-#include "kernel_avx2.h"
-#include "kernel_avx512.h"
+#include "../platform.h" /* RVH_SSE2 .. RVH_AVX512, rvh_cpu_has_avx2 and _avx512 */
+#include "portable.h"
+#include "neon.h"
+#include "sse2.h"
+#include "avx2.h"
+#include "avx512.h"
 
 typedef void (*rvh_batch_fn)(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_t *out);
 
 typedef struct {
     const char *name;       /* what RVH_STABLE_KERNEL and rvh_stable.KERNEL call it */
     rvh_batch_fn run;       /* the paper's loop; NULL: not in this build */
-    rvh_batch_fn run_guava; /* Guava's loop (jump_guava.h), on the same lanes */
+    rvh_batch_fn run_guava; /* Guava's loop (../jump_guava.h), on the same lanes */
     int (*cpu_has)(void);   /* NULL: every CPU this build runs on has it */
 } rvh_kernel;
 
@@ -75,4 +80,4 @@ static inline int rvh_kernel_best(void) {
     return 0; /* the portable kernel runs everywhere */
 }
 
-#endif /* RVH_KERNELS_H */
+#endif /* RVH_KERNELS_TABLE_H */

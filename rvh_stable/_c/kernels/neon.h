@@ -1,21 +1,21 @@
 /* The NEON batch kernel, for aarch64, where NEON and 2-lane doubles (with a
  * vector division) are always there: 12 keys in flight as 6 pairs, the SSE2
- * kernel's rounds (kernel_sse2.h) lane for lane, for the paper's loop and for
+ * kernel's rounds (sse2.h) lane for lane, for the paper's loop and for
  * Guava's.  Checked under emulation (tools/aarch64.sh): its speed is not
  * measured here.  No Python here: the header compiles alone as C99 (to
  * nothing off aarch64).
  */
-#ifndef RVH_KERNEL_NEON_H
-#define RVH_KERNEL_NEON_H
+#ifndef RVH_KERNELS_NEON_H
+#define RVH_KERNELS_NEON_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jump.h"
-#include "kernel_common.h"
+#include "../jump.h"
+#include "../platform.h" /* RVH_NEON */
+#include "common.h"
 
-#if !defined(RVH_NO_SIMD) && (defined(__aarch64__) || defined(_M_ARM64))
-#define RVH_NEON 1
+#if RVH_NEON
 #include <arm_neon.h>
 
 #define RVH_NEON_PAIRS 6
@@ -96,8 +96,6 @@ static inline void rvh_jump_keys_neon_guava(const uint64_t *keys, ptrdiff_t coun
                                             int64_t *out) {
     rvh_neon_loop(keys, count, n, out, 1);
 }
-#else
-#define RVH_NEON 0
 #endif
 
-#endif /* RVH_KERNEL_NEON_H */
+#endif /* RVH_KERNELS_NEON_H */

@@ -3,9 +3,9 @@
  * and 3, Intel client CPUs since Alder Lake).  The wheel's baseline stays
  * SSE2: this kernel is compiled for AVX2 alone (a target attribute on GCC
  * and clang; MSVC compiles AVX2 intrinsics without one) and used only where
- * the CPU has AVX2 and the OS saves the YMM registers (rvh_cpu_has_avx2,
- * asked once at import).  No Python here: the header compiles alone as C99
- * (to nothing where it cannot be built).
+ * the CPU has AVX2 and the OS saves the YMM registers (rvh_cpu_has_avx2 in
+ * ../platform.h, asked once at import).  No Python here: the header
+ * compiles alone as C99 (to nothing where it cannot be built).
  *
  * Each lane computes the jump loop's own operations (jump.h), or Guava's
  * (jump_guava.h), in the same order and rounding; only the bookkeeping is
@@ -26,40 +26,25 @@
  *   those lanes.  AVX2 has no compress or expand: both are dword
  *   permutations looked up by the 4-bit mask of frozen lanes.
  */
-#ifndef RVH_KERNEL_AVX2_H
-#define RVH_KERNEL_AVX2_H
+#ifndef RVH_KERNELS_AVX2_H
+#define RVH_KERNELS_AVX2_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel_sse2.h"
+#include "../platform.h" /* RVH_AVX2, RVH_TARGET */
+#include "sse2.h"
 
-#if RVH_SSE2 && !defined(RVH_NO_AVX2) \
-    && (((defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)) \
-        || (defined(_MSC_VER) && (defined(_M_X64) || defined(_M_AMD64))))
-#define RVH_AVX2 1
+#if RVH_AVX2
 #include <immintrin.h>
-#if defined(_MSC_VER) && !defined(__clang__)
-#include <intrin.h>
-#define RVH_TARGET_AVX2
-#define RVH_AVX2_INLINE static __forceinline
-#else
-#include <cpuid.h>
-#define RVH_TARGET_AVX2 __attribute__((target("avx2,popcnt")))
-#define RVH_AVX2_INLINE static inline __attribute__((always_inline, target("avx2,popcnt")))
-#endif
+
+#define RVH_AVX2_ISA "avx2,popcnt"
+#define RVH_AVX2_INLINE RVH_TARGET_INLINE(RVH_AVX2_ISA)
 
 /* 4 groups of 4 lanes: enough to cover the step's latency, few enough that
  * the state stays mostly in the 16 YMM registers. */
 #define RVH_AVX2_GROUPS 4
 #define RVH_AVX2_LANES (4 * RVH_AVX2_GROUPS)
-#if defined(__clang__)
-#define RVH_AVX2_UNROLL _Pragma("clang loop unroll(full)")
-#elif defined(__GNUC__)
-#define RVH_AVX2_UNROLL _Pragma("GCC unroll 4")
-#else
-#define RVH_AVX2_UNROLL
-#endif
 /* Steps between two looks at the lanes: each look costs about one step's
  * work, and a lane that ends just after a look idles until the next. */
 #define RVH_AVX2_ROUNDS 4
@@ -168,7 +153,7 @@ RVH_AVX2_INLINE void rvh_avx2_loop(const uint64_t *keys, ptrdiff_t count, int32_
      * bounds). */
     while (next <= count - RVH_AVX2_LANES) {
         for (r = 0; r < RVH_AVX2_ROUNDS; r++) {
-            RVH_AVX2_UNROLL
+            RVH_UNROLL(RVH_AVX2_GROUPS)
             for (g = 0; g < RVH_AVX2_GROUPS; g++) {
                 __m256d p;
                 key[g] = rvh_avx2_step_keys(key[g]);
@@ -191,7 +176,7 @@ RVH_AVX2_INLINE void rvh_avx2_loop(const uint64_t *keys, ptrdiff_t count, int32_
                                         _mm256_sub_pd(p, limit));
             }
         }
-        RVH_AVX2_UNROLL
+        RVH_UNROLL(RVH_AVX2_GROUPS)
         for (g = 0; g < RVH_AVX2_GROUPS; g++) {
             const __m256d is_frozen = _mm256_cmp_pd(j[g], frozen, _CMP_GE_OQ);
             const int mask = _mm256_movemask_pd(is_frozen);
@@ -239,42 +224,17 @@ RVH_AVX2_INLINE void rvh_avx2_loop(const uint64_t *keys, ptrdiff_t count, int32_
     rvh_sse2_loop(keys + next, count - next, n, out + next, guava);
 }
 
-RVH_TARGET_AVX2
+RVH_TARGET(RVH_AVX2_ISA)
 static inline void rvh_jump_keys_avx2(const uint64_t *keys, ptrdiff_t count, int32_t n,
                                       int64_t *out) {
     rvh_avx2_loop(keys, count, n, out, 0);
 }
 
-RVH_TARGET_AVX2
+RVH_TARGET(RVH_AVX2_ISA)
 static inline void rvh_jump_keys_avx2_guava(const uint64_t *keys, ptrdiff_t count, int32_t n,
                                             int64_t *out) {
     rvh_avx2_loop(keys, count, n, out, 1);
 }
-
-/* The CPU has AVX2 (and AVX), and the OS saves the YMM registers (OSXSAVE,
- * and XCR0 bits 1 and 2: SSE and AVX state). */
-static inline int rvh_cpu_has_avx2(void) {
-#if defined(_MSC_VER) && !defined(__clang__)
-    int info[4];
-    __cpuid(info, 1);
-    if (!(info[2] & (1 << 27)) || !(info[2] & (1 << 28)) || !(info[2] & (1 << 23)))
-        return 0; /* OSXSAVE, AVX, POPCNT */
-    if ((_xgetbv(0) & 0x6) != 0x6) return 0;
-    __cpuidex(info, 7, 0);
-    return (info[1] & (1 << 5)) != 0; /* AVX2 */
-#else
-    unsigned int eax, ebx, ecx, edx, xcr0, xcr0_high;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
-    if (!(ecx & (1u << 27)) || !(ecx & (1u << 28)) || !(ecx & (1u << 23)))
-        return 0; /* OSXSAVE, AVX, POPCNT */
-    __asm__ volatile("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
-    if ((xcr0 & 0x6) != 0x6) return 0;
-    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
-    return (ebx & (1u << 5)) != 0; /* AVX2 */
-#endif
-}
-#else
-#define RVH_AVX2 0
 #endif
 
-#endif /* RVH_KERNEL_AVX2_H */
+#endif /* RVH_KERNELS_AVX2_H */
