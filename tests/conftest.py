@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from rvh_stable import router as router_module
+
 DATA = Path(__file__).parent / "data"
 PURE_ONLY = os.environ.get("RVH_STABLE_NO_EXTENSIONS", "") not in ("", "0")
 CORE_NAMES = ["cython", "python"]
@@ -48,6 +50,13 @@ def compiled_core() -> ModuleType:
 def cores() -> tuple[ModuleType, ModuleType]:
     """(compiled, pure): for tests that hold the two cores to each other."""
     return load_core("cython"), load_core("python")
+
+
+@pytest.fixture
+def router_core(core: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """Routers built in the test use ``core``'s MementoTable."""
+    monkeypatch.setattr(router_module, "_core", core)
+    return core
 
 
 @pytest.fixture(scope="session")
