@@ -37,7 +37,7 @@ from cli_helpers import (  # tests/ is on sys.path
     text,
 )
 
-from rvh_stable import __version__, cli
+from rvh_stable import __version__, _rules, cli
 from rvh_stable.cli import hashing
 
 # The same command line, however it is started.
@@ -933,6 +933,22 @@ def test_hasher_and_seed(core: ModuleType, mode: list[str]) -> None:
 )
 def test_bad_seed(core: ModuleType, args: list[str], parts: list[str]) -> None:
     assert_error(rvh(core, "-k", "x", "-b", "10", *args), *parts)
+
+
+@pytest.mark.parametrize("hasher", list(_rules.HASHER_TABLE))
+def test_every_hasher_of_the_table(core: ModuleType, hasher: str) -> None:
+    """--hasher takes each row of _rules.HASHER_TABLE, with a seed where it takes one."""
+    keys = ["tx42", "ключ", "user:1001"]
+    spec = _rules.HASHER_TABLE[hasher]
+    seeds: list[int | None] = [None] if spec.seeds is None else [None, spec.seeds[1] - 1]
+    for seed in seeds:
+        flags = [] if seed is None else [f"--seed={seed}"]
+        done = rvh(core, "-b", "1000", "--hasher", hasher, *flags, stdin=lines_of(keys))
+        assert (done.returncode, done.stderr) == (0, b"")
+        want = core.jump_hash_many(keys, 1000, hasher=hasher, seed=seed)
+        assert done.stdout == "".join(f"{b}\n" for b in want).encode()
+    if spec.seeds is None:
+        assert_error(rvh(core, "-k", "x", "-b", "10", "--hasher", hasher, "--seed", "1"), "no seed")
 
 
 def test_unknown_hasher_is_a_usage_error(core: ModuleType) -> None:
