@@ -282,7 +282,7 @@ def run(args: argparse.Namespace) -> int:
     out = KeyLines(args.format, args.with_key, args.int_key, nodes=args.router is not None)
     if args.use_async:
         # Before the clock starts: importing asyncio alone takes ~30 ms.
-        importlib.import_module("rvh_stable.aio")
+        importlib.import_module("..aio", __package__)
     started = time.perf_counter()
     if args.key is not None:
         _single(args, n, out, debug)
