@@ -15,31 +15,30 @@ import re
 import signal
 import subprocess
 import sys
-import sysconfig
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
-
-from rvh_stable import __version__, cli
-
-SCRIPT_NAME = "rvh-stable.exe" if os.name == "nt" else "rvh-stable"
-# Next to the interpreter (a venv, Unix installs); on Windows outside a venv
-# pip puts scripts in Scripts\, which sysconfig names.
-SCRIPT = next(
-    (
-        path
-        for path in (
-            Path(sys.executable).parent / SCRIPT_NAME,
-            Path(sysconfig.get_path("scripts")) / SCRIPT_NAME,
-        )
-        if path.exists()
-    ),
-    Path(sys.executable).parent / SCRIPT_NAME,
+from cli_helpers import (  # tests/ is on sys.path
+    NEUTRAL_CWD,
+    SCRIPT,
+    ByteStdin,
+    assert_error,
+    buckets_text,
+    child_env,
+    command,
+    core_message,
+    lines_of,
+    main_in_process,
+    rvh,
+    text,
 )
+
+from rvh_stable import __version__, _rules, cli
+from rvh_stable.cli import hashing
 
 # The same command line, however it is started.
 ENTRY_POINTS = {
@@ -49,111 +48,13 @@ ENTRY_POINTS = {
     "python -m rvh_stable.app_stable": [sys.executable, "-m", "rvh_stable.app_stable"],
 }
 
-Arg = str | bytes
-
 README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-def command() -> list[str]:
-    if not SCRIPT.exists():
-        pytest.fail(
-            f"the rvh-stable console script is missing ({SCRIPT}): install the package "
-            "(pip install -e .) with the [project.scripts] entry "
-            '`rvh-stable = "rvh_stable.cli:main"` in pyproject.toml'
-        )
-    return [str(SCRIPT)]
-
-
-# A folder without the package in it, to run children from.
-NEUTRAL_CWD = Path(__file__).resolve().parent / "data"
-
-
-def child_env(core: ModuleType) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
-    env["RVH_STABLE_NO_EXTENSIONS"] = "1" if core.IMPLEMENTATION == "python" else "0"
-    env["PYTHON_COLORS"] = "0"  # argparse colours its help on 3.14 when forced to
-    env["PYTHONUTF8"] = "1"  # messages quote keys: let Windows' stderr be UTF-8 too
-    return env
-
-
-def text(data: bytes) -> str:
-    """What argparse and logging wrote, with Windows' text-mode line endings undone."""
-    return data.decode("utf-8").replace("\r\n", "\n")
-
-
-def rvh(
-    core: ModuleType,
-    *args: Arg,
-    stdin: bytes | None = None,
-    entry: Sequence[str] | None = None,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [*(entry or command()), *args],
-        input=stdin,
-        capture_output=True,
-        env=env or child_env(core),
-        timeout=120,
-        check=False,
-        # Not the source tree: `python -m` would import the package from
-        # there, shadowing the installed build (which it is to test).
-        cwd=NEUTRAL_CWD,
-    )
 
 
 @pytest.fixture(params=["sync", "async"])
 def mode(request: pytest.FixtureRequest) -> list[str]:
     """Extra arguments: none, or --async."""
     return [] if request.param == "sync" else ["--async"]
-
-
-def lines_of(keys: Sequence[str], endings: Sequence[str] = ("\n",)) -> bytes:
-    return "".join(k + endings[i % len(endings)] for i, k in enumerate(keys)).encode()
-
-
-def assert_error(done: subprocess.CompletedProcess[bytes], *parts: str) -> str:
-    """Exit status 1, one line on stderr holding ``parts``, no traceback."""
-    message = text(done.stderr)
-    assert done.returncode == 1, message
-    assert message.startswith("rvh-stable: error: "), message
-    assert message.endswith("\n")
-    assert message.count("\n") == 1, message
-    for part in parts:
-        assert part in message
-    return message
-
-
-def core_message(func: Any, *args: Any) -> str:
-    with pytest.raises((ValueError, TypeError)) as info:
-        func(*args)
-    return str(info.value)
-
-
-def buckets_text(core: ModuleType, keys: Sequence[Any], n: int) -> bytes:
-    """What the command line writes for ``keys``: one bucket a line."""
-    return "".join(f"{b}\n" for b in core.jump_hash_many(list(keys), n)).encode()
-
-
-def main_in_process(core: ModuleType, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    """cli.main(args) in this process, computing with ``core``."""
-    monkeypatch.setattr(cli, "jump_hash", core.jump_hash)
-    monkeypatch.setattr(cli, "jump_hash_many", core.jump_hash_many)
-    return cli.main(list(args))
-
-
-class ByteStdin:
-    """A sys.stdin whose .buffer hands out the given pieces, one per read1().
-
-    None is a read that finds no data yet, as on a non-blocking stream; after
-    the pieces comes the end (b"").  There is no file descriptor.
-    """
-
-    def __init__(self, *pieces: bytes | None) -> None:
-        self.buffer = self
-        self.pieces = list(pieces)
-
-    def read1(self, size: int = -1, /) -> bytes | None:
-        return self.pieces.pop(0) if self.pieces else b""
 
 
 # --- single keys ----------------------------------------------------------------
@@ -478,9 +379,10 @@ def test_stream_is_hashed_in_bounded_chunks(
         calls.append(len(batch))
         return core.jump_hash_many(batch, num_buckets, **kwargs)
 
-    monkeypatch.setattr(cli, "jump_hash_many", recording)
-    monkeypatch.setattr(cli, "jump_hash", core.jump_hash)
-    assert cli.main(["-b", "1000", "--keys-file", str(path)]) == 0
+    recorder = SimpleNamespace(
+        jump_hash=core.jump_hash, jump_hash_many=recording, IMPLEMENTATION=core.IMPLEMENTATION
+    )
+    assert main_in_process(recorder, monkeypatch, "-b", "1000", "--keys-file", str(path)) == 0
     out = capsysbinary.readouterr().out
     assert out == "".join(f"{b}\n" for b in core.jump_hash_many(keys, 1000)).encode()
     batches = [c for c in calls if c]  # the first call, on (), only checks --buckets
@@ -496,7 +398,8 @@ PEAK_PROBE = """\
 import sys
 import sysconfig
 from rvh_stable import cli
-cli.CHUNK_BYTES = int(sys.argv[1]) or cli.CHUNK_BYTES
+from rvh_stable.cli import _input
+_input.CHUNK_BYTES = int(sys.argv[1]) or _input.CHUNK_BYTES
 status = cli.main(sys.argv[2:])
 with open("/proc/self/status") as f:
     print(next(line.split()[1] for line in f if line.startswith("VmHWM:")), file=sys.stderr)
@@ -863,7 +766,7 @@ def test_help_shows_examples(core: ModuleType) -> None:
 
 def help_examples() -> Iterator[tuple[str, str]]:
     """(command, expected output) for each example in --help that shows its output."""
-    blocks = re.findall(r"^  \$ (.*)\n((?:  (?!\$).*\n)+)", cli.EXAMPLES, re.M)
+    blocks = re.findall(r"^  \$ (.*)\n((?:  (?!\$).*\n)+)", hashing.EXAMPLES, re.M)
     for line, output in blocks:
         yield line.split("  #")[0].strip(), "".join(out[2:] + "\n" for out in output.splitlines())
 
@@ -978,11 +881,9 @@ def test_every_entry_point_runs_the_same_main(core: ModuleType) -> None:
 def test_main_in_process(
     core: ModuleType, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
-    monkeypatch.setattr(cli, "jump_hash", core.jump_hash)
-    monkeypatch.setattr(cli, "jump_hash_many", core.jump_hash_many)
-    assert cli.main(["-k", "tx42", "-b", "10"]) == 0
+    assert main_in_process(core, monkeypatch, "-k", "tx42", "-b", "10") == 0
     assert capsysbinary.readouterr() == (f"{core.jump_hash('tx42', 10)}\n".encode(), b"")
-    assert cli.main(["-k", "", "-b", "10"]) == 1
+    assert main_in_process(core, monkeypatch, "-k", "", "-b", "10") == 1
     out, err = capsysbinary.readouterr()
     assert out == b""
     assert err.decode() == f"rvh-stable: error: --key: {core_message(core.jump_hash, '', 10)}\n"
@@ -1032,6 +933,22 @@ def test_hasher_and_seed(core: ModuleType, mode: list[str]) -> None:
 )
 def test_bad_seed(core: ModuleType, args: list[str], parts: list[str]) -> None:
     assert_error(rvh(core, "-k", "x", "-b", "10", *args), *parts)
+
+
+@pytest.mark.parametrize("hasher", list(_rules.HASHER_TABLE))
+def test_every_hasher_of_the_table(core: ModuleType, hasher: str) -> None:
+    """--hasher takes each row of _rules.HASHER_TABLE, with a seed where it takes one."""
+    keys = ["tx42", "ключ", "user:1001"]
+    spec = _rules.HASHER_TABLE[hasher]
+    seeds: list[int | None] = [None] if spec.seeds is None else [None, spec.seeds[1] - 1]
+    for seed in seeds:
+        flags = [] if seed is None else [f"--seed={seed}"]
+        done = rvh(core, "-b", "1000", "--hasher", hasher, *flags, stdin=lines_of(keys))
+        assert (done.returncode, done.stderr) == (0, b"")
+        want = core.jump_hash_many(keys, 1000, hasher=hasher, seed=seed)
+        assert done.stdout == "".join(f"{b}\n" for b in want).encode()
+    if spec.seeds is None:
+        assert_error(rvh(core, "-k", "x", "-b", "10", "--hasher", hasher, "--seed", "1"), "no seed")
 
 
 def test_unknown_hasher_is_a_usage_error(core: ModuleType) -> None:

@@ -6,19 +6,10 @@ import json
 from pathlib import Path
 from types import ModuleType
 
-import pytest
-from test_cli import assert_error, lines_of, rvh, text  # tests/ is on sys.path
+from cli_helpers import assert_error, lines_of, rvh, text  # tests/ is on sys.path
 
-from rvh_stable import router as router_module
 from rvh_stable.planning import plan
 from rvh_stable.router import Router
-
-
-@pytest.fixture
-def router_core(core: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.setattr(router_module, "_core", core)
-    return core
-
 
 KEYS = [f"user:{i}" for i in range(300)] + ["ключ", "日本"]
 

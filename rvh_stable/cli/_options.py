@@ -1,0 +1,168 @@
+"""Options more than one command can take, and the checks of their values.
+
+The lists (hashers, their seeds, loop variants) come from ``_rules``, the
+one place that names them; the values are checked by the core, whose
+message the CliError carries.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .. import _rules
+from . import _common
+from ._common import CliError, reason, show
+from ._keys import HugeInt, as_typed, parse_int
+
+#: The loop when --variant is not given: the paper's.
+DEFAULT_VARIANT = _rules.VARIANTS[0]
+
+#: What each loop is, for --variant's help; a loop missing here is still
+#: listed, by its name.
+_VARIANT_WORDS = {
+    "paper": "Go's jump, ClickHouse",
+    "guava": "Guava's Hashing.consistentHash, which differs on rare keys",
+}
+
+
+def _listed(items: list[str]) -> str:
+    """ "a, b or c"."""
+    return " or ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+
+
+def _hasher_help() -> str:
+    names = [f"{name} ({spec.origin})" for name, spec in _rules.HASHER_TABLE.items()]
+    return (
+        f"how a key's UTF-8 bytes become a 64-bit integer: {_listed(names)}; "
+        "--int-key keys are their own integer whatever the hasher"
+    )
+
+
+def _seed_help() -> str:
+    seeded = [
+        f"{name} {spec.seed_words}"
+        for name, spec in _rules.HASHER_TABLE.items()
+        if spec.seeds is not None
+    ]
+    others = "; the other hashers take none" if len(seeded) < len(_rules.HASHER_TABLE) else ""
+    return f"the hasher's seed: {', '.join(seeded)}{others}"
+
+
+def _variant_help() -> str:
+    shown = []
+    for name in _rules.VARIANTS:
+        words = _VARIANT_WORDS.get(name, "")
+        if name == DEFAULT_VARIANT:
+            words = f"default; {words}" if words else "default"
+        shown.append(f"{name} ({words})" if words else name)
+    return f"the loop: {_listed(shown)}"
+
+
+def add_hash_options(parser: argparse.ArgumentParser) -> None:
+    """--hasher, --seed and --variant: how keys become buckets."""
+    parser.add_argument(
+        "--hasher",
+        choices=_rules.HASHERS,
+        default=_rules.DEFAULT_HASHER,
+        help=_hasher_help(),
+    )
+    parser.add_argument("--seed", metavar="S", help=_seed_help())
+    parser.add_argument(
+        "--variant", choices=_rules.VARIANTS, default=DEFAULT_VARIANT, help=_variant_help()
+    )
+
+
+def parse_buckets(text: str) -> int:
+    """``--buckets`` as an int the core accepts, or CliError with the core's message."""
+    try:
+        value = parse_int(text)
+    except HugeInt as huge:
+        raise CliError(f"--buckets: {huge.reason(check_buckets)}") from None
+    if value is None:
+        raise CliError(f"--buckets must be an integer, got {show(text)}")
+    try:
+        check_buckets(value)
+    except (ValueError, TypeError) as exc:
+        raise CliError(f"--buckets: {exc}") from None
+    return value
+
+
+def check_buckets(value: int) -> object:
+    """The core validates num_buckets, and hashes nothing."""
+    return _common.core.jump_hash_many((), value)
+
+
+def parse_hash_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--hasher``, ``--seed`` and ``--variant`` as keyword arguments of the core's calls
+    (none for the defaults), checked by the core, or CliError with its message."""
+    options: dict[str, Any] = {}
+    if args.hasher != _rules.DEFAULT_HASHER:
+        options["hasher"] = args.hasher
+    if args.variant != DEFAULT_VARIANT:
+        options["variant"] = args.variant
+    if args.seed is not None:
+        try:
+            seed = parse_int(args.seed)
+        except HugeInt as huge:
+            seed = huge.stand_in  # out of every seed range: the core's range error
+        if seed is None:
+            raise CliError(f"--seed must be an integer, got {show(args.seed)}")
+        options["seed"] = seed
+    try:
+        _common.core.jump_hash_many((), 1, **options)  # the core checks them, and hashes nothing
+    except (ValueError, TypeError) as exc:
+        raise CliError(f"--seed: {exc}".replace("--seed: seed", "--seed")) from None
+    return options
+
+
+def parse_router(args: argparse.Namespace) -> Any:
+    """The Router of ``--nodes`` or ``--state``, or None for ``--buckets``."""
+    if args.nodes is None and args.state is None:
+        return None
+    from ..router import Router
+
+    which = "--nodes" if args.nodes is not None else "--state"
+    if args.use_async:
+        raise CliError(f"--async applies to --buckets, not to {which}")
+    if args.variant != DEFAULT_VARIANT:
+        raise CliError(
+            f"--variant applies to --buckets, not to {which} (routers run the paper's loop)"
+        )
+    if args.state is not None:
+        if args.hasher != _rules.DEFAULT_HASHER or args.seed is not None:
+            raise CliError(
+                "--state: the state sets the hasher and seed; --hasher and --seed go with --nodes"
+            )
+        path = args.state
+        try:
+            with open(path, "rb") as f:
+                text = f.read()
+        except OSError as exc:
+            raise CliError(f"--state: cannot read {path!r}: {reason(exc)}") from None
+        try:
+            router = Router.from_json(text)
+        except ValueError as exc:
+            raise CliError(f"--state: {path!r}: {exc}") from None
+    else:
+        options = parse_hash_options(args)
+        weights: dict[str, int] = {}
+        for part in as_typed(args.nodes).split(","):
+            name, equals, weight_text = part.partition("=")
+            weight = parse_int(weight_text) if equals else 1
+            if not name:
+                raise CliError(f"--nodes: an empty node name in {show(args.nodes)}")
+            if weight is None:
+                raise CliError(
+                    f"--nodes: the weight of {name!r} must be an integer, got {show(weight_text)}"
+                )
+            if name in weights:
+                raise CliError(f"--nodes: duplicate node name {name!r}")
+            weights[name] = weight
+        try:
+            router = Router(weights, **options)
+        except (ValueError, TypeError) as exc:
+            raise CliError(f"--nodes: {exc}") from None
+    if not len(router):
+        raise CliError(f"{which}: the router has no nodes")
+    return router
