@@ -35,9 +35,9 @@ if TYPE_CHECKING:
     from .planning import Plan, plan
     from .router import Router
 
-# The asyncio layer and the command line are imported on first use, not here:
-# asyncio alone takes ~30 ms to import, and a package that imported .cli would
-# make `python -m rvh_stable.cli` print a RuntimeWarning from runpy.
+# The layers (asyncio, the command line, the router and plans) are imported
+# on first use, not here: asyncio alone takes ~30 ms to import, and a
+# program that only hashes keys should not pay for the others.
 _LAZY = {
     "async_jump_hash": "aio",
     "jump_hash_async": "aio",

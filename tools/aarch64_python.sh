@@ -17,7 +17,7 @@
 # The extras that pull in pyarrow, polars, pandas and dask are not
 # installed, so tests/test_arrow.py and tests/test_dask.py skip (importorskip)
 # and say so; slow tests stay deselected, as in the default run.
-# tests/test_cli.py and tests/test_cli_router.py are left out unless
+# tests/test_cli*.py are left out unless
 # RVH_AARCH64_FULL=1: they start an emulated interpreter per test (about 15
 # minutes per run, two thirds of the whole) to check argument handling.
 # tests/test_leaks.py's RSS checks are left out: qemu-user keeps freed guest
@@ -61,8 +61,9 @@ selection=(--deselect tests/test_leaks.py::test_the_measure_sees_a_leak
     --deselect tests/test_leaks.py::test_no_leaks_quick)
 left_out="tests/test_leaks.py::test_the_measure_sees_a_leak and ::test_no_leaks_quick (RSS under qemu)"
 if [ "${RVH_AARCH64_FULL:-0}" = 0 ]; then
-    selection+=(--ignore=tests/test_cli.py --ignore=tests/test_cli_router.py)
-    left_out+=", tests/test_cli.py and tests/test_cli_router.py (RVH_AARCH64_FULL=1 runs them)"
+    selection+=(--ignore=tests/test_cli.py --ignore=tests/test_cli_router.py
+        --ignore=tests/test_cli_commands.py)
+    left_out+=", tests/test_cli*.py (RVH_AARCH64_FULL=1 runs them)"
 fi
 pyver=3.11 # Debian 12's python3
 sysroot=$out/sysroot

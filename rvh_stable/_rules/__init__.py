@@ -16,7 +16,9 @@ module's: a rule can move between modules without a caller changing.
 from __future__ import annotations
 
 from .algorithms import (
+    DEFAULT_VARIANT,
     MAX_BUCKETS,
+    VARIANT_TABLE,
     VARIANTS,
     check_buckets,
     is_guava,
@@ -71,6 +73,7 @@ from .memento import (
 __all__ = [
     "ARROW_KEY_TYPES",
     "DEFAULT_HASHER",
+    "DEFAULT_VARIANT",
     "HASHERS",
     "HASHER_SEEDS",
     "HASHER_TABLE",
@@ -80,6 +83,7 @@ __all__ = [
     "MAX_BUCKETS",
     "MIN_KEYS_PER_THREAD",
     "VARIANTS",
+    "VARIANT_TABLE",
     "ArrowKeyType",
     "HasherSpec",
     "arrow_key_type",

@@ -23,9 +23,15 @@ def check_buckets(num_buckets: object) -> int:
     return value
 
 
-#: The loops ``variant=`` names: the paper's (the default), or Guava's
-#: ``Hashing.consistentHash``, which differs on rare keys.
-VARIANTS = ("paper", "guava")
+#: The loops ``variant=`` names, each with what it is (for help texts): the
+#: paper's (the default), or Guava's ``Hashing.consistentHash``, which
+#: differs on rare keys.  The one list of them.
+VARIANT_TABLE: dict[str, str] = {
+    "paper": "Go's jump, ClickHouse",
+    "guava": "Guava's Hashing.consistentHash, which differs on rare keys",
+}
+VARIANTS = tuple(VARIANT_TABLE)
+DEFAULT_VARIANT = VARIANTS[0]
 
 
 def is_guava(variant: object) -> bool:

@@ -16,14 +16,7 @@ from ._common import CliError, reason, show
 from ._keys import HugeInt, as_typed, parse_int
 
 #: The loop when --variant is not given: the paper's.
-DEFAULT_VARIANT = _rules.VARIANTS[0]
-
-#: What each loop is, for --variant's help; a loop missing here is still
-#: listed, by its name.
-_VARIANT_WORDS = {
-    "paper": "Go's jump, ClickHouse",
-    "guava": "Guava's Hashing.consistentHash, which differs on rare keys",
-}
+DEFAULT_VARIANT = _rules.DEFAULT_VARIANT
 
 
 def _listed(items: list[str]) -> str:
@@ -52,7 +45,7 @@ def _seed_help() -> str:
 def _variant_help() -> str:
     shown = []
     for name in _rules.VARIANTS:
-        words = _VARIANT_WORDS.get(name, "")
+        words = _rules.VARIANT_TABLE[name]
         if name == DEFAULT_VARIANT:
             words = f"default; {words}" if words else "default"
         shown.append(f"{name} ({words})" if words else name)
