@@ -303,6 +303,7 @@ cdef class _Sink:
     cdef uint64_t* block
     cdef int64_t* buckets
     cdef PyObject** held  # with a step that wants them: the block's key objects
+    cdef bint holds  # after.wants_keys, read once: put() looks at it per key
     cdef Py_ssize_t m  # keys in the block
     cdef Py_ssize_t total  # keys put, all blocks
     cdef int32_t n
@@ -322,6 +323,7 @@ cdef class _Sink:
         sink.n = n
         sink.run = run
         sink.after = after
+        sink.holds = after.wants_keys
         sink.answers = []
         return sink
 
@@ -331,7 +333,7 @@ cdef class _Sink:
 
     cdef void _let_go(self) noexcept:
         cdef Py_ssize_t t
-        if self.after is not None and self.after.wants_keys:
+        if self.holds:
             for t in range(self.m):
                 _decref(self.held[t])
         self.m = 0
@@ -343,7 +345,7 @@ cdef class _Sink:
     cdef inline int put(self, object key) except -1:
         """The uint64 of ``key`` is in its slot: count it (holding ``key``
         when the step wants it), and run the block when it is full."""
-        if self.after.wants_keys:
+        if self.holds:
             self.held[self.m] = <PyObject*>key
             _incref(self.held[self.m])
         self.m += 1
@@ -359,7 +361,7 @@ cdef class _Sink:
         cdef Py_ssize_t m = self.m
         self.run(self.block, m, self.n, self.buckets)
         try:
-            if self.after.wants_keys:
+            if self.holds:
                 self.after.fix_held(self.held, self.block, m, self.buckets)
         finally:
             self._let_go()

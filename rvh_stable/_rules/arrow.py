@@ -85,15 +85,13 @@ def arrow_key_type(fmt: str, value_fmt: str | None = None) -> ArrowKeyType:
     """The row of ``fmt`` (of ``value_fmt``, the values, for a dictionary,
     whose indices ``fmt`` must be integers); TypeError for any other type."""
     if value_fmt is not None:
-        if ARROW_KEY_TYPES.get(fmt, _NOT_INT).layout != "int" or value_fmt not in ARROW_KEY_TYPES:
+        indices = ARROW_KEY_TYPES.get(fmt)
+        if indices is None or indices.layout != "int" or value_fmt not in ARROW_KEY_TYPES:
             raise_arrow_type(fmt, value_fmt)
         return ARROW_KEY_TYPES[value_fmt]
     if fmt not in ARROW_KEY_TYPES:
         raise_arrow_type(fmt)
     return ARROW_KEY_TYPES[fmt]
-
-
-_NOT_INT = ArrowKeyType("", "", 0, False, False)
 
 
 def _arrow_types_in_words() -> str:
