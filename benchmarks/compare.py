@@ -432,8 +432,8 @@ class Bench:
             during = r.nodes_for(keys)
             r.up(failing)
             after = r.nodes_for(keys)
-            extra_down = sum(a != b and a != failing for a, b in zip(before, during))
-            extra_up = sum(a != b and b != failing for a, b in zip(during, after))
+            extra_down = sum(a != b and a != failing for a, b in zip(before, during, strict=True))
+            extra_up = sum(a != b and b != failing for a, b in zip(during, after, strict=True))
             worst = max(worst, extra_down, extra_up)
         return {"extra keys moved": float(worst), "keys": float(len(keys))}
 
