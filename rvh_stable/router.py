@@ -175,15 +175,22 @@ class Router:
         hasher: str = "xxh64",
         seed: int | None = None,
     ) -> None:
-        _rules.resolve_hasher(hasher, seed)
+        _, effective = _rules.resolve_hasher(hasher, seed)
         self._hasher = hasher
-        self._seed = seed
+        # An int-like seed (a NumPy integer) is kept as the int it stands for,
+        # so that to_json, copy and pickling take it.
+        self._seed = None if seed is None else effective
         self._lock = threading.Lock()
         self._down: frozenset[str] = frozenset()
         if isinstance(nodes, (str, bytes)) or not isinstance(nodes, Iterable):
             raise TypeError(
                 "nodes must be an iterable of names or a mapping of names to weights, "
                 f"got {type(nodes).__name__}"
+            )
+        if isinstance(nodes, (set, frozenset)):
+            raise TypeError(
+                "nodes must be ordered (a list or a mapping): the slots follow their order, "
+                f"and a {type(nodes).__name__}'s order changes with PYTHONHASHSEED"
             )
         pairs = list(nodes.items()) if isinstance(nodes, Mapping) else [(name, 1) for name in nodes]
         state = _State()
@@ -213,6 +220,8 @@ class Router:
         self._state = state
         self._down = down
         self._table = table
+        # What a lookup that reads more than the table reads, in one load.
+        self._view = (state, down, table)
         # Each lookup is one bound method of one table: a call sees one state.
         self.node_for = table.node_for
         self.nodes_for = table.nodes_for
@@ -278,11 +287,11 @@ class Router:
         order.  ``keys`` is anything ``nodes_for`` takes; the keys are listed
         as Python objects (an array's elements, an Arrow array's values)."""
         listed = _rules.key_list(keys)
-        table = self._table  # one state for the whole batch
+        state, _, table = self._view  # one state for the whole batch
         # An Arrow column or an array is placed as it is (the fast path);
         # anything else from its list, so that the keys are read once.
         found = table.nodes_for(keys if _whole(keys) else listed, threads=threads)
-        groups: dict[str, list[Any]] = {name: [] for name in self._state.weights}
+        groups: dict[str, list[Any]] = {name: [] for name in state.weights}
         for key, name in zip(listed, found, strict=True):
             groups[name].append(key)
         return {name: got for name, got in groups.items() if got}
@@ -329,6 +338,9 @@ class Router:
         # which nodes joined (``nodes``) is not part of it; the down set is.
         mine, theirs = self._canonical(True), other._canonical(True)
         del mine["nodes"], theirs["nodes"]
+        # seed=None is the hasher's own default: compare the seeds in effect.
+        for side in (mine, theirs):
+            side["seed"] = _rules.resolve_hasher(side["hasher"], side["seed"])[1]
         mine["down"], theirs["down"] = set(mine["down"]), set(theirs["down"])
         return mine == theirs
 
@@ -360,8 +372,8 @@ class Router:
         """
         if _rules.is_bool(k) or type(k) is not int:
             raise TypeError(f"k must be an int, got {type(k).__name__}")
-        table, down = self._table, self._down
-        weights = {name: w for name, w in self._state.weights.items() if name not in down}
+        state, down, table = self._view  # one state, even with no GIL
+        weights = {name: w for name, w in state.weights.items() if name not in down}
         first = table.node_for(key)  # LookupError with no node up
         if not 1 <= k <= len(weights):
             raise ValueError(
@@ -383,8 +395,8 @@ class Router:
     # --- the state as JSON ---------------------------------------------------------
 
     def _canonical(self, include_down: bool = False) -> dict[str, Any]:
-        state = self._state
-        down = {"down": [n for n in state.weights if n in self._down]} if include_down else {}
+        state, down_set, _ = self._view
+        down = {"down": [n for n in state.weights if n in down_set]} if include_down else {}
         return {
             "format": FORMAT,
             "version": FORMAT_VERSION,
