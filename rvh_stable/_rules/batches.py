@@ -68,7 +68,8 @@ def available_cpus() -> int:
 def check_keys(keys: object) -> None:
     """Refuse what must not be taken as a batch of keys.
 
-    A str/bytes/bytearray is one key, not a batch.  A NumPy masked array
+    A str/bytes/bytearray is one key, not a batch, and so is a pyarrow
+    scalar (whose buffer would be read as int8 keys).  A NumPy masked array
     would be read without its mask, so masked-out keys would be hashed as if
     they were there.
     """
@@ -76,6 +77,13 @@ def check_keys(keys: object) -> None:
         raise TypeError(
             f"keys must be a collection of keys, got a single {type(keys).__name__}; "
             "use jump_hash() for one key, or wrap it in a list"
+        )
+    pa = sys.modules.get("pyarrow")  # no Arrow scalar exists before it is imported
+    if pa is not None and isinstance(keys, pa.Scalar):
+        raise TypeError(
+            "keys must be a collection of keys, got a single pyarrow scalar "
+            f"({type(keys).__name__}); use jump_hash(scalar.as_py()) for one key, "
+            "or pass an array"
         )
     ma = sys.modules.get("numpy.ma")  # no masked array exists before it is imported
     if ma is not None and isinstance(keys, ma.MaskedArray):
