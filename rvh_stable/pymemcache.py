@@ -102,8 +102,8 @@ class Hasher:
         are checked here, so a bad one raises now rather than inside
         HashClient's constructor.
         """
-        cls(hasher=hasher, seed=seed, weights=weights)
-        return functools.partial(cls, hasher=hasher, seed=seed, weights=weights)
+        checked = cls(hasher=hasher, seed=seed, weights=weights)._weights  # a copy
+        return functools.partial(cls, hasher=hasher, seed=seed, weights=checked)
 
     def add_node(self, node: str) -> None:
         """A server joins, or comes back: a new name is added to the router

@@ -224,7 +224,9 @@ def test_str_and_bytes_keys_go_to_the_same_server(router_core: ModuleType) -> No
 
 
 def test_with_options(router_core: ModuleType) -> None:
-    make = Hasher.with_options(seed=7, weights={"b:1": 3})
+    weights = {"b:1": 3}
+    make = Hasher.with_options(seed=7, weights=weights)
+    weights["b:1"] = 1  # the options were taken when given
     hasher = make()
     for name in ["a:1", "b:1", "c:1"]:
         hasher.add_node(name)
