@@ -12,7 +12,9 @@ that no expectation is the code under test's own answer:
   ``xxhash`` package and CRC-32 from zlib;
 * :func:`seeded_rows`: tests/data/xxh64_seeded.jsonl, seeded XXH64 recorded
   from the ``xxhash`` package by tools/xxh64_seeded.py, for where that package
-  is not installed.
+  is not installed;
+* :func:`recorded_hashes`: every hasher's recorded key hashes (Go's and
+  Guava's, tests/data/README.md), seeded ones included.
 """
 
 from __future__ import annotations
@@ -75,3 +77,35 @@ def seeded_rows() -> list[tuple[str | bytes, int, int]]:
             key = bytes.fromhex(row["bytes_hex"]) if "bytes_hex" in row else row["key"]
             rows.append((key, row["seed"], row["key_hash"]))
     return rows
+
+
+def _jsonl(name: str) -> list[dict[str, Any]]:
+    with open(DATA / name, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def recorded_hashes(hasher: str, seed: int | None = None) -> dict[str | bytes, int]:
+    """{key: its 64-bit hash} with ``hasher`` and ``seed`` (None: the default),
+    as another library recorded it: Go's hash packages and cespare/xxhash
+    (seed 0), Guava's murmur3_128 (its padToLong), the xxhash package (seeded
+    XXH64).  Empty keys are left out (they are errors in rvh_stable)."""
+    found: dict[str | bytes, int] = {}
+    if hasher == "murmur3_128":
+        for row in _jsonl("interop_guava_murmur3.jsonl"):
+            if row.get("kind") != "lone_surrogate" and row["seed"] == (seed or 0):
+                found[_key(row)] = row["murmur3_128_padToLong"]
+    elif hasher == "xxh64" and seed:
+        found.update({key: h for key, s, h in seeded_rows() if s == seed})
+    elif not seed:
+        for row in _jsonl("interop_go_hashers.jsonl"):
+            if row["hasher"] == hasher:
+                found[_key(row)] = row["key_hash"]
+    found.pop("", None)
+    found.pop(b"", None)
+    if not found:
+        raise LookupError(f"no recorded {hasher} hashes with seed {seed}")
+    return found
+
+
+def _key(row: dict[str, Any]) -> str | bytes:
+    return bytes.fromhex(row["bytes_hex"]) if "bytes_hex" in row else str(row["key"])
