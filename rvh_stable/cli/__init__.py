@@ -52,7 +52,7 @@ import sys
 from collections.abc import Sequence
 
 from . import _commands, _output
-from ._common import LEVELS, PROG, CliError, reason
+from ._common import LEVELS, PROG, CliError, UsageError, reason
 from ._input import CHUNK_BYTES, MAX_LINE_BYTES
 
 __all__ = ["CHUNK_BYTES", "MAX_LINE_BYTES", "main"]
@@ -104,12 +104,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     name, args_text = _commands.pick(list(sys.argv[1:] if argv is None else argv))
     command = _commands.load(name)
     try:
-        args = command.build_parser().parse_args(args_text)
+        parser = command.build_parser()
+        args = parser.parse_args(args_text)
     except SystemExit as exc:  # --help and --version (0), usage errors (2)
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     saved = _log_to_stderr(args.level)
     try:
         return command.run(args)
+    except UsageError as exc:  # as argparse's own: the usage line, the message, 2
+        sys.stderr.write(parser.format_usage())
+        sys.stderr.write(f"{parser.prog}: error: {str(exc).replace(chr(10), ' ')}\n")
+        return 2
     except CliError as exc:
         return _error(str(exc))
     except BrokenPipeError:

@@ -43,6 +43,7 @@ class Command(NamedTuple):
 COMMANDS: dict[str, Command] = {
     "hash": Command("hashing", "map keys to buckets or nodes (the default: typed without a word)"),
     "plan": Command("plan", "which keys move when a cluster changes"),
+    "state": Command("state", "make, change and show a router state file"),
 }
 
 #: The command run when the arguments start with no other command's word:
