@@ -266,4 +266,5 @@ def plan(
         if found:
             values = piece.values()
             moves += [(values[i], a, b) for i, a, b in found]
+            del values  # not held past its chunk: only the moved keys stay
     return tally.plan(moves)
