@@ -11,7 +11,9 @@ Prints:
 
 1. ns per key for each implementation at n = 10, 1000 and 10**6;
 2. targets P1-P7 and the memory goals of the performance issue, R1-R4 of
-   the router issue (Router lookups against jump_hash and uhashring), A1-A4
+   the router issue (Router lookups against jump_hash and uhashring), R5-R6
+   of the client-side issue (lookups with nodes down; keys that move beyond
+   the changed node's own), A1-A4
    of the Arrow issue (Arrow and Polars input against lists), and I1-I3
    of the interoperability issue (the Guava variant per call and on each
    batch kernel, every hasher per call), and K1 of the kernels issue (the
@@ -31,6 +33,7 @@ import hashlib
 import io
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -385,6 +388,55 @@ class Bench:
             self.rounds,
         )
 
+    def down(self, n: int) -> dict[str, float]:
+        """ns per call of Router.node_for(str) over ``n`` nodes (compiled
+        core), none down and 3 down (this client's view: Router.down), over
+        2,000 keys so that the detoured ones (3%) count as often as they
+        occur."""
+        names = [f"node-{i}" for i in range(n)]
+        router._core = fast
+        whole, down = router.Router(names), router.Router(names)
+        for i in (5, n // 2, n - 5):
+            down.down(names[i])
+        keys = [f"user:{i}" for i in range(2000)]
+        glob = {"a": whole.node_for, "b": down.node_for, "K": keys}
+        number = 10 if self.quick else 50
+        return interleaved(
+            {
+                "node_for(str), none down, per call": lambda: per_call_ns(
+                    "for k in K: a(k)", glob, len(keys), number
+                ),
+                "node_for(str), 3 down, per call": lambda: per_call_ns(
+                    "for k in K: b(k)", glob, len(keys), number
+                ),
+            },
+            self.rounds,
+        )
+
+    def movement(self, n: int) -> dict[str, float]:
+        """Keys that move beyond the changed node's own, in the worst of 20
+        random cases: ``n`` nodes with 3 down, a fourth goes down (keys that
+        move but were not on it) and comes back (keys that move but not to
+        it); 20,000 str keys, the compiled core."""
+        rng = random.Random(SEED)
+        router._core = fast
+        keys = [f"user:{i}" for i in range(20_000)]
+        worst = 0
+        for _ in range(20):
+            r = router.Router([f"node-{i}" for i in range(n)])
+            *others, failing = rng.sample(r.nodes, 4)
+            for name in others:
+                r.down(name)
+            before = r.nodes_for(keys)
+            r.down(failing)
+            during = r.nodes_for(keys)
+            r.up(failing)
+            after = r.nodes_for(keys)
+            extra_down = sum(a != b and a != failing for a, b in zip(before, during, strict=True))
+            extra_up = sum(a != b and b != failing for a, b in zip(during, after, strict=True))
+            worst = max(worst, extra_down, extra_up)
+        return {"extra keys moved": float(worst), "keys": float(len(keys))}
+
     def arrow(self, n: int) -> dict[str, float]:
         """ns per key of jump_hash_many over the same str keys as a list, as a
         pyarrow utf8 array (1 and 2 threads) and as a Polars Series."""
@@ -498,6 +550,13 @@ TARGETS = (
            "nodes_for(list of strs), 10% removed", "jump_hash_many(list of strs, n)",
            "Router.nodes_for(list of strs) / jump_hash_many(list of strs), {n} nodes, "
            "10% removed", Bench.router),
+    Target("R5", 100, "<=", 1.1,
+           "node_for(str), 3 down, per call", "node_for(str), none down, per call",
+           "Router.node_for(str), 3 of {n} nodes down / none down", Bench.down),
+    Target("R6", 12, "<=", 0.005,
+           "extra keys moved", "keys",
+           "keys moving beyond the changed node's own / all keys, worst of 20 cases: {n} "
+           "nodes, 3 down, a fourth goes down and comes back", Bench.movement),
     Target("A1", 1000, "<=", 0.5,
            "Arrow utf8, threads=1", "list of str",
            "jump_hash_many(Arrow utf8 array) / jump_hash_many(the same keys as a list of str), "

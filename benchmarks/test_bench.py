@@ -166,6 +166,13 @@ class TestRouterPerCall:
         _, holes = _routers()
         assert benchmark(holes.node_for, STR_KEY) in holes
 
+    def test_node_for_detoured(self, benchmark: Any) -> None:
+        """A key whose node is down (Router.down): Memento's lookup, then its detour."""
+        whole, _ = _routers()
+        home = whole.node_for(STR_KEY)
+        whole.down(home)
+        assert benchmark(whole.node_for, STR_KEY) not in (home, None)
+
     def test_uhashring_get_node(self, benchmark: Any) -> None:
         ring = HashRing(nodes=[f"node-{i}" for i in range(100)])
         assert benchmark(ring.get_node, STR_KEY).startswith("node-")
@@ -179,3 +186,10 @@ class TestRouterBatch:
 
     def test_jump_hash_many(self, benchmark: Any, str_list: list[str]) -> None:
         assert len(benchmark(fast.jump_hash_many, str_list, 100)) == len(str_list)
+
+    def test_nodes_for_3_down(self, benchmark: Any, str_list: list[str]) -> None:
+        whole, _ = _routers()
+        for name in ("node-5", "node-50", "node-95"):
+            whole.down(name)
+        found = benchmark(whole.nodes_for, str_list)
+        assert len(found) == len(str_list) and not set(found) & whole.down_nodes

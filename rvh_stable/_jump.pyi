@@ -33,6 +33,7 @@ def jump_hash_many(
 class MementoTable:
     size: Final[int]
     live: Final[int]
+    up: Final[int]
     def __init__(
         self,
         size: int,
@@ -41,6 +42,7 @@ class MementoTable:
         *,
         hasher: str = ...,
         seed: int | None = ...,
+        down: frozenset[str] = ...,
     ) -> None: ...
     def slot_for(self, key: int | str | bytes | bytearray | memoryview) -> int: ...
     def node_for(self, key: int | str | bytes | bytearray | memoryview) -> str: ...

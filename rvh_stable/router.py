@@ -16,6 +16,11 @@ named nodes with weights on Memento's buckets ("slots"):
   or a new slot at the end when none is free.  Adding a node back right after
   removing it gives it the very slots it had.
 
+``down(name)`` and ``up(name)`` are not changes of the cluster but this
+client's view of it (a server it cannot reach): a key whose slot belongs to
+a down node takes a detour (``_c/detour.h``) that depends only on which
+nodes are down, never on the order in which they went down or came back.
+
 This file is the bookkeeping: which slot belongs to which node, Memento's
 removal history, the JSON state and replicas.  The lookups run in
 the core the package picked (``_core.MementoTable``: C in the compiled core,
@@ -59,6 +64,18 @@ def _check_weight(weight: object, name: str) -> int:
     if weight < 1:
         raise ValueError(f"weight of node {name!r} must be an int >= 1, got {weight}")
     return weight
+
+
+def _whole(keys: object) -> bool:
+    """Whether a batch's lookups may read ``keys`` as they are: an Arrow
+    column or a buffer, which give the same keys each time they are read."""
+    if _rules.is_arrow(keys):
+        return True
+    try:
+        memoryview(keys)  # type: ignore[arg-type]
+    except TypeError:
+        return False
+    return True
 
 
 class _State:
@@ -139,9 +156,11 @@ class Router:
       list of them, taking keys as jump_hash_many does;
     * ``slot_for(key)``, ``slots_for(keys, threads=1)``: Memento's buckets.
 
-    Changes: ``add(name, weight=1)``, ``remove(name)``.  Also ``len``, ``in``,
-    ``nodes``, ``weight(name)``, ``replicas_for(key, k)``, ``copy()``, ``==``,
-    ``to_json()`` and ``Router.from_json(text)``.
+    Changes of the cluster: ``add(name, weight=1)``, ``remove(name)``.  This
+    client's view of failures: ``down(name)``, ``up(name)``, ``down_nodes``.
+    Also ``len``, ``in``, ``nodes``, ``weight(name)``, ``group(keys)``,
+    ``replicas_for(key, k)``, ``copy()``, ``==``, ``to_json(include_down=False)``
+    and ``Router.from_json(text)``.
     """
 
     node_for: Callable[[Key], str]
@@ -156,14 +175,22 @@ class Router:
         hasher: str = "xxh64",
         seed: int | None = None,
     ) -> None:
-        _rules.resolve_hasher(hasher, seed)
+        _, effective = _rules.resolve_hasher(hasher, seed)
         self._hasher = hasher
-        self._seed = seed
+        # An int-like seed (a NumPy integer) is kept as the int it stands for,
+        # so that to_json, copy and pickling take it.
+        self._seed = None if seed is None else effective
         self._lock = threading.Lock()
+        self._down: frozenset[str] = frozenset()
         if isinstance(nodes, (str, bytes)) or not isinstance(nodes, Iterable):
             raise TypeError(
                 "nodes must be an iterable of names or a mapping of names to weights, "
                 f"got {type(nodes).__name__}"
+            )
+        if isinstance(nodes, (set, frozenset)):
+            raise TypeError(
+                "nodes must be ordered (a list or a mapping): the slots follow their order, "
+                f"and a {type(nodes).__name__}'s order changes with PYTHONHASHSEED"
             )
         pairs = list(nodes.items()) if isinstance(nodes, Mapping) else [(name, 1) for name in nodes]
         state = _State()
@@ -177,18 +204,24 @@ class Router:
 
     # --- the state and its lookups ------------------------------------------------
 
-    def _commit(self, state: _State) -> None:
-        """Build ``state``'s table; only then make it the router's (a failure
-        leaves the router as it was)."""
+    def _commit(self, state: _State, down: frozenset[str] | None = None) -> None:
+        """Build the table of ``state`` with ``down`` (the router's down set by
+        default) down; only then make them the router's (a failure leaves the
+        router as it was)."""
+        down = self._down & set(state.weights) if down is None else down
         table = _core.MementoTable(
             state.size,
             {slot: entry[0] for slot, entry in state.removed.items()},
             tuple(state.slots),
             hasher=self._hasher,
             seed=self._seed,
+            down=down,
         )
         self._state = state
+        self._down = down
         self._table = table
+        # What a lookup that reads more than the table reads, in one load.
+        self._view = (state, down, table)
         # Each lookup is one bound method of one table: a call sees one state.
         self.node_for = table.node_for
         self.nodes_for = table.nodes_for
@@ -219,6 +252,50 @@ class Router:
             state.remove(name)
             self._commit(state)
 
+    def down(self, name: str) -> None:
+        """This client stops routing to node ``name`` (it cannot reach it):
+        its keys take their detours, and no other key moves.  Not a change of
+        the cluster: ``to_json()`` leaves it out unless asked.  KeyError for an
+        unknown node; nothing happens if it is down already."""
+        _check_name(name)
+        with self._lock:
+            if name not in self._state.weights:
+                raise KeyError(f"no node named {name!r} in the router")
+            if name not in self._down:
+                self._commit(self._state, self._down | {name})
+
+    def up(self, name: str) -> None:
+        """This client routes to node ``name`` again: exactly the keys whose
+        detours it ends come back to it.  KeyError for an unknown node,
+        ValueError if it is not down."""
+        _check_name(name)
+        with self._lock:
+            if name not in self._state.weights:
+                raise KeyError(f"no node named {name!r} in the router")
+            if name not in self._down:
+                raise ValueError(f"node {name!r} is not down")
+            self._commit(self._state, self._down - {name})
+
+    @property
+    def down_nodes(self) -> frozenset[str]:
+        """The names of the nodes that are down (``down``), in this client's view."""
+        return self._down
+
+    def group(self, keys: Any, *, threads: int | None = 1) -> dict[str, list[Any]]:
+        """For each node that gets any of ``keys``, the keys routed to it, in
+        their input order: ``{node: [key, ...]}``, nodes in the router's
+        order.  ``keys`` is anything ``nodes_for`` takes; the keys are listed
+        as Python objects (an array's elements, an Arrow array's values)."""
+        listed = _rules.key_list(keys)
+        state, _, table = self._view  # one state for the whole batch
+        # An Arrow column or an array is placed as it is (the fast path);
+        # anything else from its list, so that the keys are read once.
+        found = table.nodes_for(keys if _whole(keys) else listed, threads=threads)
+        groups: dict[str, list[Any]] = {name: [] for name in state.weights}
+        for key, name in zip(listed, found, strict=True):
+            groups[name].append(key)
+        return {name: got for name, got in groups.items() if got}
+
     # --- the container -----------------------------------------------------------
 
     def __len__(self) -> int:
@@ -248,8 +325,8 @@ class Router:
             raise KeyError(f"no node named {name!r} in the router") from None
 
     def copy(self) -> Router:
-        """An independent router in the same state."""
-        return Router.from_json(self.to_json())
+        """An independent router in the same state, down nodes included."""
+        return Router.from_json(self.to_json(include_down=True))
 
     def __eq__(self, other: object) -> bool:
         """Routers are equal when they place every key alike, now and after
@@ -258,9 +335,13 @@ class Router:
         if not isinstance(other, Router):
             return NotImplemented
         # The same placement now and after any same changes: the order in
-        # which nodes joined (``nodes``) is not part of it.
-        mine, theirs = self._canonical(), other._canonical()
+        # which nodes joined (``nodes``) is not part of it; the down set is.
+        mine, theirs = self._canonical(True), other._canonical(True)
         del mine["nodes"], theirs["nodes"]
+        # seed=None is the hasher's own default: compare the seeds in effect.
+        for side in (mine, theirs):
+            side["seed"] = _rules.resolve_hasher(side["hasher"], side["seed"])[1]
+        mine["down"], theirs["down"] = set(mine["down"]), set(theirs["down"])
         return mine == theirs
 
     __hash__ = None  # type: ignore[assignment]  # mutable
@@ -268,31 +349,36 @@ class Router:
     def __repr__(self) -> str:
         weights = self._state.weights
         shown = ", ".join(f"{name!r}: {w}" for name, w in weights.items())
-        return f"Router({{{shown}}}, hasher={self._hasher!r})"
+        down = f", down={sorted(self._down)!r}" if self._down else ""
+        return f"Router({{{shown}}}, hasher={self._hasher!r}{down})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Router.from_json, (self.to_json(),))
+        return (Router.from_json, (self.to_json(include_down=True),))
 
     # --- replicas ------------------------------------------------------------------
 
     def replicas_for(self, key: Key, k: int) -> list[str]:
-        """``k`` distinct nodes for ``key``; the first is ``node_for(key)``.
+        """``k`` distinct nodes for ``key``, all up; the first is ``node_for(key)``.
 
-        The others are the best k - 1 of the remaining nodes by weighted
-        rendezvous (highest random weight): with h the key's 64-bit integer
-        (``hash_key`` with the router's hasher and seed), node X of weight w
-        scores the largest of ``XXH64(h as 8 little-endian bytes + i as 4
-        little-endian bytes + X's UTF-8)`` for i in [0, w); higher scores come
-        first, and equal ones in the order of the names' UTF-8.  So removing
-        node X changes only the lists that hold X, each by one node (X out, one
-        in), and adding X back restores them.
+        The others are the best k - 1 of the remaining nodes that are up, by
+        weighted rendezvous (highest random weight): with h the key's 64-bit
+        integer (``hash_key`` with the router's hasher and seed), node X of
+        weight w scores the largest of ``XXH64(h as 8 little-endian bytes + i
+        as 4 little-endian bytes + X's UTF-8)`` for i in [0, w); higher scores
+        come first, and equal ones in the order of the names' UTF-8.  So
+        removing node X changes only the lists that hold X, each by one node (X
+        out, one in), and adding X back restores them.  ``k`` is in [1, the
+        number of nodes that are up].
         """
         if _rules.is_bool(k) or type(k) is not int:
             raise TypeError(f"k must be an int, got {type(k).__name__}")
-        table, weights = self._table, dict(self._state.weights)
+        state, down, table = self._view  # one state, even with no GIL
+        weights = {name: w for name, w in state.weights.items() if name not in down}
+        first = table.node_for(key)  # LookupError with no node up
         if not 1 <= k <= len(weights):
-            raise ValueError(f"k must be in [1, {len(weights)}] (the number of nodes), got {k}")
-        first = table.node_for(key)
+            raise ValueError(
+                f"k must be in [1, {len(weights)}] (the number of nodes that are up), got {k}"
+            )
         if k == 1:
             return [first]
         prefix = _core.hash_key(key, hasher=self._hasher, seed=self._seed).to_bytes(8, "little")
@@ -308,8 +394,9 @@ class Router:
 
     # --- the state as JSON ---------------------------------------------------------
 
-    def _canonical(self) -> dict[str, Any]:
-        state = self._state
+    def _canonical(self, include_down: bool = False) -> dict[str, Any]:
+        state, down_set, _ = self._view
+        down = {"down": [n for n in state.weights if n in down_set]} if include_down else {}
         return {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -319,9 +406,10 @@ class Router:
             "nodes": list(state.weights),
             "slots": list(state.slots),
             "removed": list(state.removed),
+            **down,
         }
 
-    def to_json(self) -> str:
+    def to_json(self, *, include_down: bool = False) -> str:
         """The router's state as JSON text (``Router.from_json`` reads it):
 
         ``{"format": "rvh_stable.router", "version": 1, "hasher": ..., "seed":
@@ -330,9 +418,16 @@ class Router:
         [the removed slots, oldest removal first]}``.  The slots and the
         removal order rebuild Memento's table: the k-th removed slot (from 1)
         has the replacer n - k.  A node's weight is its number of slots.
+
+        The down set is this client's view, not the cluster's: with
+        ``include_down=True`` (only) the object ends with ``"down": [the
+        names of the down nodes, in the order of nodes]``.
         """
+        if type(include_down) is not bool:
+            raise TypeError(f"include_down must be a bool, got {type(include_down).__name__}")
         with self._lock:
-            return json.dumps(self._canonical(), ensure_ascii=False, separators=(",", ":"))
+            data = self._canonical(include_down)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Router:
@@ -343,7 +438,7 @@ class Router:
             raise ValueError(f"router state: not JSON text: {exc}") from None
         if not isinstance(data, dict):
             raise ValueError("router state: must be a JSON object")
-        unknown = sorted(set(data) - set(_FIELDS))
+        unknown = sorted(set(data) - set(_FIELDS) - {"down"})
         missing = [field for field in _FIELDS if field not in data]
         if unknown or missing:
             raise ValueError(
@@ -392,10 +487,18 @@ class Router:
             state.last = slot
         for name in nodes:
             state.weights[name] = slots.count(name)
+        down = data.get("down", [])
+        if not isinstance(down, list) or any(
+            type(name) is not str or name not in state.weights for name in down
+        ):
+            raise bad("down", "must be a list of names from nodes")
+        if len(set(down)) != len(down):
+            raise bad("down", "must not name a node twice")
         router = cls.__new__(cls)
         router._hasher, router._seed = data["hasher"], data["seed"]
         router._lock = threading.Lock()
-        router._commit(state)
+        router._down = frozenset()
+        router._commit(state, frozenset(down))
         return router
 
 

@@ -394,9 +394,19 @@ def _rehash_bytes(key: object, k: int) -> bytes:
 
 _ARROW = object()  # MementoTable._slots' mark for Arrow input
 
+# A detour's draws (_c/detour.h: RVH_DETOUR_TRIES and SplitMix64).
+_DETOUR_TRIES = 64
+_GOLDEN_GAMMA = 0x9E3779B97F4A7C15
+
+
+def _splitmix64_mix(z: int) -> int:
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
+
 
 class MementoTable:
-    """MementoTable(size, replacers, names, *, hasher="xxh64", seed=None)
+    """MementoTable(size, replacers, names, *, hasher="xxh64", seed=None, down=frozenset())
 
     The lookups of one state of a rvh_stable.Router, which builds it (the
     arguments are those _rules.check_memento checks): MementoHash over a
@@ -410,9 +420,13 @@ class MementoTable:
     least r (the loop in ``_c/memento.h``).  The rehash bytes are a str's
     UTF-8, a bytes-like key's bytes, and an int key's 64-bit pattern as 8
     little-endian bytes, whatever the hasher.
+
+    ``down`` names the nodes this client routes around: a key whose slot is
+    theirs takes the first slot of its detour that is up (``_detour``; the
+    specification is ``_c/detour.h``).
     """
 
-    __slots__ = ("_hash_bytes", "_names", "_replacers", "live", "size")
+    __slots__ = ("_down", "_hash_bytes", "_names", "_replacers", "live", "size", "up")
 
     def __init__(
         self,
@@ -422,12 +436,42 @@ class MementoTable:
         *,
         hasher: str = "xxh64",
         seed: int | None = None,
+        down: frozenset[str] = frozenset(),
     ) -> None:
         self.size, self._replacers = _rules.check_memento(size, replacers, names)
+        self._down = _rules.check_down(down, names)
         self._names = names
         self._hash_bytes = _byte_hasher(hasher, seed)
-        #: The number of working buckets.
+        #: The number of working buckets, and of those whose node is up.
         self.live = size - len(self._replacers)
+        self.up = self.live - len(self._down)
+
+    def _check_up(self) -> None:
+        if self.up == 0:
+            if self.live == 0:
+                _rules.raise_no_nodes()
+            _rules.raise_all_down()
+
+    def _detour(self, k: int, s: int) -> int:
+        """The slot of a key whose uint64 is ``k`` and whose own slot ``s`` is
+        down: the first slot that is up among the Memento slots of the int
+        keys SplitMix64 draws from state ``k`` (64 of them), then the slots
+        after the last one, in order, wrapping around."""
+        down, state = self._down, k
+        for _ in range(_DETOUR_TRIES):
+            state = (state + _GOLDEN_GAMMA) & _MASK64
+            h = _splitmix64_mix(state)
+            s = self._resolve(h, h, jump_hash(h, self.size))
+            if s not in down:
+                return s
+        while True:
+            s = s + 1 if s + 1 < self.size else 0
+            if s not in down and s not in self._replacers:
+                return s
+
+    def _route(self, key: object, k: int) -> int:
+        s = self._resolve(key, k, jump_hash(k, self.size))
+        return self._detour(k, s) if s in self._down else s
 
     def _resolve(self, key: object, k: int, b: int) -> int:
         replacers = self._replacers
@@ -446,10 +490,8 @@ class MementoTable:
 
     def slot_for(self, key: int | str | bytes | bytearray | memoryview) -> int:
         """The working bucket (a router's slot) of ``key``."""
-        if self.live == 0:
-            _rules.raise_no_nodes()
-        k = _key_to_u64(key, -1, self._hash_bytes)
-        return self._resolve(key, k, jump_hash(k, self.size))
+        self._check_up()
+        return self._route(key, _key_to_u64(key, -1, self._hash_bytes))
 
     def node_for(self, key: int | str | bytes | bytearray | memoryview) -> str:
         """The node name of ``key``'s slot."""
@@ -457,18 +499,17 @@ class MementoTable:
 
     def _slots(self, keys: object, threads: int | None) -> tuple[list[int], Any]:
         _rules.resolve_threads(threads)
-        if self.live == 0:
-            _rules.raise_no_nodes()
+        self._check_up()
         _rules.check_keys(keys)
-        n, hash_bytes, resolve = self.size, self._hash_bytes, self._resolve
+        hash_bytes, route = self._hash_bytes, self._route
         if _rules.is_arrow(keys):
             found = _arrow_u64s(keys, hash_bytes)
-            return [resolve(key, k, jump_hash(k, n)) for key, k in found], _ARROW
+            return [route(key, k) for key, k in found], _ARROW
         ndarray = _numpy_array_type()
         array: Any = keys if ndarray is not None and isinstance(keys, ndarray) else None
         values = _int_buffer_values(keys, array is not None)
         if values is not None:
-            return [resolve(k, k, jump_hash(k, n)) for k in values], array
+            return [route(k, k) for k in values], array
         if array is not None:
             if array.ndim == 0:
                 _rules.raise_keys_ndim(0)
@@ -479,8 +520,7 @@ class MementoTable:
             _rules.raise_keys_not_iterable(keys)
         slots = []
         for i, key in enumerate(iterator):
-            k = _key_to_u64(key, i, hash_bytes)
-            slots.append(resolve(key, k, jump_hash(k, n)))
+            slots.append(route(key, _key_to_u64(key, i, hash_bytes)))
         return slots, array
 
     def slots_for(self, keys: Any, *, threads: int | None = 1) -> Any:

@@ -207,3 +207,13 @@ def test_the_async_batch(core: ModuleType, monkeypatch: pytest.MonkeyPatch) -> N
     keys = [f"user:{i}" for i in range(20_000)]
     got = asyncio.run(aio.async_jump_hash_many(pa.array(keys), 64, hasher="fnv1a_64"))
     assert list(got) == core.jump_hash_many(keys, 64, hasher="fnv1a_64")
+
+
+def test_an_arrow_scalar_is_one_key_not_a_batch(core: ModuleType) -> None:
+    for scalar in (pa.scalar("tx42"), pa.scalar(b"tx42"), pa.scalar(7, pa.int64())):
+        with pytest.raises(
+            TypeError, match="keys must be a collection of keys, got a single pyarrow"
+        ):
+            core.jump_hash_many(scalar, 100)
+        with pytest.raises(TypeError, match="got a single pyarrow scalar"):
+            core.MementoTable(1, {}, ("a",)).nodes_for(scalar)

@@ -63,6 +63,10 @@ cdef extern from "_c/memento.h":
                                                    size_t size) noexcept nogil
     bint _memento_works "rvh_memento_works"(const _memento* m, int32_t b) noexcept nogil
 
+cdef extern from "_c/detour.h":
+    int32_t _detour "rvh_detour"(const _memento* m, const uint8_t* down, uint64_t h,
+                                 int32_t s) noexcept nogil
+
 cdef extern from "_c/arrow.h":
     cdef struct ArrowSchema:
         const char* format

@@ -89,7 +89,8 @@ cdef class _After:
 
     cdef int fix_held(self, PyObject** held, const uint64_t* keys, Py_ssize_t m,
                       int64_t* out) except -1:
-        """Rework out[0..m), the buckets of the key objects held[0..m)."""
+        """Rework out[0..m), the buckets of a sink's block: its keys' uint64s
+        and, when the step wants_keys, their objects held[0..m)."""
         return 0
 
     cdef int extend(self, list answers, const int64_t* values, Py_ssize_t m,
@@ -361,8 +362,7 @@ cdef class _Sink:
         cdef Py_ssize_t m = self.m
         self.run(self.block, m, self.n, self.buckets)
         try:
-            if self.holds:
-                self.after.fix_held(self.held, self.block, m, self.buckets)
+            self.after.fix_held(self.held, self.block, m, self.buckets)
         finally:
             self._let_go()
         return self.after.extend(self.answers, self.buckets, m, self.n)

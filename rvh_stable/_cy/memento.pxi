@@ -4,7 +4,7 @@
 
 @cython.final
 cdef class MementoTable:
-    """MementoTable(size, replacers, names, *, hasher="xxh64", seed=None)
+    """MementoTable(size, replacers, names, *, hasher="xxh64", seed=None, down=frozenset())
 
     The lookups of one state of a rvh_stable.Router, which builds it: the
     twin of stable.MementoTable (its docstring is the specification), with
@@ -13,18 +13,29 @@ cdef class MementoTable:
     cdef _memento m
     cdef _memento_entry* entries
     cdef PyObject** names  # borrowed from names_tuple; NULL for a removed bucket
+    cdef uint8_t* down  # 1 for each slot of a down node (_c/detour.h); NULL when none is
     cdef tuple names_tuple
     cdef _KeyHash hk
     cdef readonly int size
     cdef readonly int live
+    cdef readonly int up
 
-    def __cinit__(self, size, replacers, names, *, hasher="xxh64", seed=None):
+    def __cinit__(self, size, replacers, names, *, hasher="xxh64", seed=None,
+                  down=frozenset()):
         cdef uint32_t capacity = 1
         cdef Py_ssize_t i
         size, table = _rules.check_memento(size, replacers, names)
+        down_slots = _rules.check_down(down, names)
         _key_hash(hasher, seed, &self.hk)
         self.size = size
         self.live = size - len(table)
+        self.up = self.live - len(down_slots)
+        if down_slots:
+            self.down = <uint8_t*>PyMem_Malloc(size)
+            if self.down == NULL:
+                raise MemoryError()
+            for i in range(size):
+                self.down[i] = i in down_slots
         self.names_tuple = names
         self.names = <PyObject**>PyMem_Malloc(max(size, 1) * sizeof(PyObject*))
         if self.names == NULL:
@@ -49,6 +60,7 @@ cdef class MementoTable:
     def __dealloc__(self):
         PyMem_Free(self.names)
         PyMem_Free(self.entries)
+        PyMem_Free(self.down)
 
     cdef int32_t _resolve(self, object key, uint64_t k, int32_t b) except -1:
         """The working bucket of ``key`` (its uint64 is ``k``) from its jump
@@ -76,12 +88,23 @@ cdef class MementoTable:
                 PyBuffer_Release(&view)
         return _memento_resolve(&self.m, b, _int_key_bytes(k, pattern), 8)
 
+    cdef int _check_up(self) except -1:
+        if self.up == 0:
+            if self.live == 0:
+                _rules.raise_no_nodes()
+            _rules.raise_all_down()
+        return 0
+
     cdef int32_t _slot(self, object key) except -1:
         cdef uint64_t k
-        if self.live == 0:
-            _rules.raise_no_nodes()
+        cdef int32_t s
+        if self.up == 0:
+            self._check_up()
         _key_u64(key, -1, &k, &self.hk)
-        return self._resolve(key, k, _jump(k, self.size))
+        s = self._resolve(key, k, _jump(k, self.size))
+        if self.down != NULL and self.down[s]:
+            return _detour(&self.m, self.down, k, s)
+        return s
 
     def slot_for(self, key):
         """The working bucket (a router's slot) of ``key``."""
@@ -93,8 +116,7 @@ cdef class MementoTable:
 
     cdef object _many(self, object keys, object threads, bint names):
         cdef Py_ssize_t nthreads = _rules.resolve_threads(threads)
-        if self.live == 0:
-            _rules.raise_no_nodes()
+        self._check_up()
         cdef _MementoStep step = _MementoStep.__new__(_MementoStep)
         step.table = self
         step.wants_keys = self.m.entries != NULL
@@ -115,8 +137,9 @@ cdef class MementoTable:
 @cython.final
 cdef class _MementoStep(_After):
     """After jump over a table's size: each key whose bucket is removed is
-    rehashed to its working one; the answers are those slots, or with
-    ``objects`` their node names."""
+    rehashed to its working one, and each whose slot is down takes its
+    detour (_c/detour.h); the answers are those slots, or with ``objects``
+    their node names."""
     cdef MementoTable table
 
     cdef void fix(self, _KeySource source, Py_ssize_t first, const uint64_t* keys,
@@ -126,19 +149,29 @@ cdef class _MementoStep(_After):
         cdef uint8_t scratch[8]
         cdef size_t size
         cdef const uint8_t* data
-        if lookups.entries == NULL:
-            return
-        for t in range(m):
-            if not _memento_works(lookups, <int32_t>out[t]):
-                data = source.key_bytes(first + t, keys[t], scratch, &size)
-                out[t] = _memento_resolve(lookups, <int32_t>out[t], data, size)
+        if lookups.entries != NULL:
+            for t in range(m):
+                if not _memento_works(lookups, <int32_t>out[t]):
+                    data = source.key_bytes(first + t, keys[t], scratch, &size)
+                    out[t] = _memento_resolve(lookups, <int32_t>out[t], data, size)
+        self._detours(keys, m, out)
+
+    cdef void _detours(self, const uint64_t* keys, Py_ssize_t m, int64_t* out) noexcept nogil:
+        cdef const uint8_t* down = self.table.down
+        cdef Py_ssize_t t
+        if down != NULL:
+            for t in range(m):
+                if down[out[t]]:
+                    out[t] = _detour(&self.table.m, down, keys[t], <int32_t>out[t])
 
     cdef int fix_held(self, PyObject** held, const uint64_t* keys, Py_ssize_t m,
                       int64_t* out) except -1:
         cdef Py_ssize_t t
-        for t in range(m):
-            if self.table.names[out[t]] == NULL:
-                out[t] = self.table._resolve(<object>held[t], keys[t], <int32_t>out[t])
+        if self.wants_keys:
+            for t in range(m):
+                if self.table.names[out[t]] == NULL:
+                    out[t] = self.table._resolve(<object>held[t], keys[t], <int32_t>out[t])
+        self._detours(keys, m, out)
         return 0
 
     cdef int extend(self, list answers, const int64_t* values, Py_ssize_t m,

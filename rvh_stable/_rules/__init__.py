@@ -41,6 +41,7 @@ from .batches import (
     check_keys,
     checkpoint,
     classify_format,
+    key_list,
     raise_keys_ndim,
     raise_keys_not_iterable,
     resolve_threads,
@@ -66,7 +67,9 @@ from .keys import (
     raise_key_type,
 )
 from .memento import (
+    check_down,
     check_memento,
+    raise_all_down,
     raise_no_nodes,
 )
 
@@ -91,6 +94,7 @@ __all__ = [
     "as_int",
     "available_cpus",
     "check_buckets",
+    "check_down",
     "check_keys",
     "check_memento",
     "checkpoint",
@@ -98,6 +102,8 @@ __all__ = [
     "is_arrow",
     "is_bool",
     "is_guava",
+    "key_list",
+    "raise_all_down",
     "raise_arrow_failed",
     "raise_arrow_type",
     "raise_data_type",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
+from .arrow import is_arrow
 from .keys import _show_int, as_int
 
 #: A batch on an array is split across threads only in chunks of at least this
@@ -67,7 +68,8 @@ def available_cpus() -> int:
 def check_keys(keys: object) -> None:
     """Refuse what must not be taken as a batch of keys.
 
-    A str/bytes/bytearray is one key, not a batch.  A NumPy masked array
+    A str/bytes/bytearray is one key, not a batch, and so is a pyarrow
+    scalar (whose buffer would be read as int8 keys).  A NumPy masked array
     would be read without its mask, so masked-out keys would be hashed as if
     they were there.
     """
@@ -75,6 +77,13 @@ def check_keys(keys: object) -> None:
         raise TypeError(
             f"keys must be a collection of keys, got a single {type(keys).__name__}; "
             "use jump_hash() for one key, or wrap it in a list"
+        )
+    pa = sys.modules.get("pyarrow")  # no Arrow scalar exists before it is imported
+    if pa is not None and isinstance(keys, pa.Scalar):
+        raise TypeError(
+            "keys must be a collection of keys, got a single pyarrow scalar "
+            f"({type(keys).__name__}); use jump_hash(scalar.as_py()) for one key, "
+            "or pass an array"
         )
     ma = sys.modules.get("numpy.ma")  # no masked array exists before it is imported
     if ma is not None and isinstance(keys, ma.MaskedArray):
@@ -123,3 +132,29 @@ def checkpoint() -> None:
     """Nothing, in Python bytecode: the compiled core calls it between blocks of
     a long batch that holds the GIL, so that the interpreter runs the signal
     handlers and hands the GIL over there, as it does in any Python loop."""
+
+
+def key_list(keys: object) -> list[Any]:
+    """The keys of a batch (anything jump_hash_many takes) as a list of Python
+    objects, by position: a list itself, an array's or a Series' elements in
+    order (never by label), an Arrow array's values, an iterator read once."""
+    check_keys(keys)
+    if type(keys) is list:
+        return keys
+    for method in ("to_pylist", "tolist", "to_list"):  # Arrow, NumPy/pandas/buffers, Polars
+        convert = getattr(keys, method, None)
+        if callable(convert):
+            if method == "tolist" and getattr(keys, "ndim", 1) > 1:
+                keys = keys.ravel()  # type: ignore[attr-defined]
+                convert = keys.tolist  # type: ignore[attr-defined]
+            listed = convert()
+            if isinstance(listed, list):
+                return listed
+    if is_arrow(keys):
+        import pyarrow
+
+        return pyarrow.array(keys).to_pylist()  # type: ignore[no-any-return]
+    try:
+        return list(keys)  # type: ignore[call-overload,no-any-return]
+    except TypeError:
+        raise_keys_not_iterable(keys)

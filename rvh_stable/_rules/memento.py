@@ -49,5 +49,25 @@ def check_memento(size: object, replacers: object, names: object) -> tuple[int, 
     return size, table
 
 
+def check_down(down: object, names: tuple[str | None, ...]) -> frozenset[int]:
+    """The slots of the nodes a core's ``MementoTable`` is told are down:
+    ``down`` is a frozenset of node names, each one that owns a slot in
+    ``names`` (rvh_stable.Router.down builds it)."""
+    if type(down) is not frozenset:
+        raise TypeError(f"down must be a frozenset of node names, got {type(down).__name__}")
+    slots = frozenset(slot for slot, name in enumerate(names) if name in down)
+    known = {names[slot] for slot in slots}
+    for name in down:
+        if name not in known:
+            raise ValueError(f"down: {name!r} is not the name of a node in the table")
+    return slots
+
+
 def raise_no_nodes() -> NoReturn:
     raise LookupError("the router has no nodes: add one before looking a key up")
+
+
+def raise_all_down() -> NoReturn:
+    raise LookupError(
+        "every node of the router is down: bring one up (Router.up) before looking a key up"
+    )
