@@ -22,6 +22,11 @@ FLOW_COLOUR = "#4c72b0"
 _LABELLED_OWNERS = 12
 #: Owners past this many get every k-th name on the axis, not all.
 _NAMED_OWNERS = 40
+#: Characters of the 12-point title that fit in an inch of the figure (at
+#: 100 dpi, with a margin): a longer line is wrapped, never cut off.
+_TITLE_CHARS_PER_INCH = 10
+#: The same for the 10-point owner names under the bars, with the axis' margins.
+_TICK_CHARS_PER_INCH = 9
 
 
 def _pyplot() -> Any:
@@ -35,9 +40,14 @@ def _pyplot() -> Any:
     return plt
 
 
-def _short(owner: Any, width: int = 18) -> str:
+def _short(owner: Any, width: int = 20) -> str:
+    """An owner's name, cut in the middle past ``width`` characters: names
+    that share a prefix ("cache-eu-west-1-...") differ at their ends."""
     text = str(owner)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if len(text) <= width:
+        return text
+    keep = width - 1
+    return text[: keep - keep // 2] + "…" + text[len(text) - keep // 2 :]
 
 
 def _loads(ax: Any, plan: Plan) -> None:
@@ -58,7 +68,9 @@ def _loads(ax: Any, plan: Plan) -> None:
         ax.margins(y=0.22)  # room above the tallest bar for its number
     step = max(1, -(-len(owners) // _NAMED_OWNERS))
     names = [_short(o) for o in owners][::step]
-    if len(owners) > 8 and any(len(str(o)) > 3 for o in owners):
+    # Upright names fit when all of them, side by side, fit the axis' width.
+    room = ax.figure.get_figwidth() * _TICK_CHARS_PER_INCH
+    if sum(len(name) + 2 for name in names) > room:
         ax.set_xticks(list(x)[::step], names, rotation=40, ha="right", rotation_mode="anchor")
     else:
         ax.set_xticks(list(x)[::step], names)
@@ -98,6 +110,29 @@ def _flows(ax: Any, plan: Plan, flows: list[tuple[tuple[Any, Any], int]]) -> Non
     ax.set_title(f"where the moved keys go: {which}", fontsize=10)
 
 
+def _wrapped(text: str, chars: int) -> list[str]:
+    """``text`` in lines of at most ``chars`` characters, broken after a comma
+    or a space where it can be (a node list has no spaces)."""
+    import textwrap
+
+    spaced = text.replace(",", ", ")
+    lines = textwrap.wrap(spaced, chars, break_on_hyphens=False) or [""]
+    return [line.replace(", ", ",") for line in lines]
+
+
+def _title(plan: Plan, chars: int) -> str:
+    """What was compared, what changed, how much moves: each on its lines."""
+    sides = f"{plan.labels[0]} → {plan.labels[1]}"
+    if len(sides) <= chars:
+        lines = [sides]
+    else:  # one side a line, each wrapped
+        lines = [*_wrapped(plan.labels[0], chars), *_wrapped(f"→ {plan.labels[1]}", chars)]
+    if plan.change:
+        lines += _wrapped(plan.change, chars)
+    lines.append(f"{plan.moved:,} of {plan.total:,} keys move ({plan.fraction:.1%})")
+    return "\n".join(lines)
+
+
 def draw(plan: Plan, path: str, top: int) -> None:
     """Write ``plan``'s picture to ``path`` as a PNG (see the module docstring)."""
     plt = _pyplot()
@@ -111,11 +146,7 @@ def draw(plan: Plan, path: str, top: int) -> None:
         ax_loads, ax_flows = fig.subplots(2, 1, height_ratios=[loads_height, flows_height])
         _loads(ax_loads, plan)
         _flows(ax_flows, plan, flows)
-        lines = [f"{plan.labels[0]} → {plan.labels[1]}"]
-        if plan.change:
-            lines.append(plan.change)
-        lines.append(f"{plan.moved:,} of {plan.total:,} keys move ({plan.fraction:.1%})")
-        fig.suptitle("\n".join(lines), fontsize=12)
+        fig.suptitle(_title(plan, int(width * _TITLE_CHARS_PER_INCH)), fontsize=12)
         fig.savefig(path, format="png", dpi=100)
     finally:
         plt.close(fig)

@@ -33,29 +33,36 @@ _core: Any = _picked_core
 #: references, ~1 MiB) are all the plan holds besides the moved keys.
 CHUNK = 65_536
 
-#: A router side is named by its nodes up to this many (then by a count).
+#: A router is named by its nodes up to this many, spelled in up to this
+#: many characters (else by their number): a label fits a title's line.
 _NAMED_NODES = 8
+_NAMED_CHARS = 48
 
 Move = tuple[Any, Any, Any]
 
 
 def describe(side: Router | int) -> str:
     """What a side is, in words for a title: "12 buckets", "nodes a,b=2,c (c down)",
-    or past eight nodes their number, "30 nodes (2 down)"."""
+    or past eight nodes (or 48 characters of them) their number, "30 nodes (2 down)"."""
     if not isinstance(side, Router):
         return f"{side} bucket{'' if side == 1 else 's'}"
     nodes = side.nodes
-    down = [name for name in nodes if name in _down(side)]
+    down = [name for name in nodes if name in side.down_nodes]
     if not nodes:
         return "no nodes"
-    if len(nodes) > _NAMED_NODES:
+    spelled = ",".join(
+        name if side.weight(name) == 1 else f"{name}={side.weight(name)}" for name in nodes
+    )
+    if len(nodes) > _NAMED_NODES or len(spelled) > _NAMED_CHARS:
         return f"{len(nodes)} nodes" + (f" ({len(down)} down)" if down else "")
-    spelled = [name if side.weight(name) == 1 else f"{name}={side.weight(name)}" for name in nodes]
-    return f"nodes {','.join(spelled)}" + (f" ({','.join(down)} down)" if down else "")
+    return f"nodes {spelled}" + (f" ({','.join(down)} down)" if down else "")
 
 
 def _names(names: list[str]) -> str:
-    return ",".join(names) if len(names) <= _NAMED_NODES else f"{len(names)} nodes"
+    spelled = ",".join(names)
+    if len(names) <= _NAMED_NODES and len(spelled) <= _NAMED_CHARS:
+        return spelled
+    return f"{len(names)} nodes"
 
 
 def describe_change(before: Router | int, after: Router | int) -> str:
@@ -74,8 +81,8 @@ def describe_change(before: Router | int, after: Router | int) -> str:
     for name in kept:
         if before.weight(name) != after.weight(name):
             parts.append(f"weight of {name} {before.weight(name)} → {after.weight(name)}")
-    went_down = [n for n in kept if n in _down(after) and n not in _down(before)]
-    came_up = [n for n in kept if n in _down(before) and n not in _down(after)]
+    went_down = [n for n in kept if n in after.down_nodes and n not in before.down_nodes]
+    came_up = [n for n in kept if n in before.down_nodes and n not in after.down_nodes]
     if went_down:
         parts.append(f"{_names(went_down)} down")
     if came_up:
@@ -85,11 +92,6 @@ def describe_change(before: Router | int, after: Router | int) -> str:
     if not parts:
         parts.append("no change" if before == after else "same nodes, other slots")
     return "; ".join(parts)
-
-
-def _down(router: Router) -> frozenset[str]:
-    down: frozenset[str] = getattr(router, "down_nodes", frozenset())
-    return down
 
 
 def _check_side(side: object, name: str) -> None:
@@ -130,6 +132,8 @@ class Tally:
                 "before and after must both be bucket counts or both Routers (a router's "
                 f"nodes are not jump's buckets), got {kinds[0]} and {kinds[1]}"
             )
+        # One consistent state of each router, whatever changes it later.
+        before, after = (s.copy() if isinstance(s, Router) else s for s in (before, after))
         self.labels = (describe(before), describe(after))
         self.change = describe_change(before, after)
         self.total = 0
@@ -167,7 +171,7 @@ class Tally:
 
 def _placer(side: Router | int, hasher: str, seed: int | None) -> Callable[[Any], list[Any]]:
     if isinstance(side, Router):
-        return side.nodes_for  # this state's table: a later change makes a new one
+        return side.nodes_for
     core = _core
 
     def place(keys: Any) -> list[Any]:

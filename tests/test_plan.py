@@ -97,7 +97,7 @@ def builders() -> dict[str, Callable[[list[Any]], Any]]:
 
 
 BUILDERS = builders()
-INT_ONLY = {
+INT_ONLY: dict[str, Callable[[list[int]], Any]] = {
     "array.array": lambda keys: array.array("q", keys),
     "memoryview": lambda keys: memoryview(array.array("q", keys)),
 }
@@ -176,6 +176,12 @@ def test_plan_of_routers(router_core: ModuleType) -> None:
     }
     assert p.labels == ("nodes n0,n1,n2,n3,n4,n5", "nodes n0,n1,n3,n4,n5,n9=2")
     assert p.change == "removed n2; added n9"
+    down = a.copy()
+    down.down("n1")  # this client's view: only n1's keys take their detours
+    p = plan(a, down, keys)
+    assert list(p.moves()) == expected_moves(a, down, keys, router_core)
+    assert {src for src, _ in p.flows} == {"n1"} and p.loads["n1"][1] == 0
+    assert p.change == "n1 down"
     same = plan(a, a, keys)
     assert (same.moved, same.flows, same.change) == (0, {}, "no change")
 
@@ -281,6 +287,16 @@ def test_labels_and_changes(router_core: ModuleType) -> None:
     assert describe(r) == "nodes a,b=2,c"
     assert describe(Router([f"n{i}" for i in range(9)])) == "9 nodes"
     assert describe(Router()) == "no nodes"
+    assert describe(Router([f"long-name-{i}" for i in range(5)])) == "5 nodes"  # > 48 chars
+    down = Router(["a", "b", "c"])
+    down.down("c")
+    down.down("a")
+    assert describe(down) == "nodes a,b,c (a,c down)"
+    assert describe_change(Router(["a", "b", "c"]), down) == "a,c down"
+    assert describe_change(down, Router(["a", "b", "c"])) == "a,c up again"
+    many = Router([f"n{i}" for i in range(12)])
+    many.down("n3")
+    assert describe(many) == "12 nodes (1 down)"
     heavier = Router({"a": 1, "b": 3, "c": 1})
     assert describe_change(r, heavier) == "weight of b 2 → 3"
     assert describe_change(r, Router({"a": 1, "b": 2, "c": 1}, hasher="crc32")) == (
@@ -332,24 +348,30 @@ def test_plot_draws_loads_flows_and_sides(
     b = a.copy()
     b.remove("cache-2")
     b.add("cache-4")
+    c = a.copy()
+    c.down("cache-2")
     keys = [f"k{i}" for i in range(5000)]
-    for before, after in ((10, 12), (a, b)):
+    for before, after in ((10, 12), (a, b), (a, c)):
         p = plan(before, after, keys)
         out = tmp_path / "plan.png"
         p.plot(str(out), top=5)
         assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         fig = drawn.pop()
         title = fig.get_suptitle()
-        assert f"{p.labels[0]} → {p.labels[1]}" in title and f"{p.moved:,} of 5,000" in title
-        assert p.change in title
+        joined = title.replace("\n", "")  # a long line is wrapped after a comma or before "→"
+        assert p.labels[0] in joined and f"→ {p.labels[1]}" in joined
+        assert f"{p.moved:,} of 5,000" in title and p.change in joined
         loads, flows = fig.axes
-        heights = [bar.get_height() for bar in loads.patches]
+        heights = [bar.get_height() for bar in loads.patches]  # type: ignore[attr-defined]
         assert heights == [v[0] for v in p.loads.values()] + [v[1] for v in p.loads.values()]
         assert [t.get_text() for t in loads.get_xticklabels()] == [str(o) for o in p.loads]
-        legend = [t.get_text() for t in loads.get_legend().get_texts()]
+        legend_box = loads.get_legend()
+        assert legend_box is not None
+        legend = [t.get_text() for t in legend_box.get_texts()]
         assert legend == [f"before: {p.labels[0]}", f"after: {p.labels[1]}"]
         shown = list(p.flows.items())[:5]
-        assert [bar.get_width() for bar in flows.patches] == [c for _, c in shown][::-1]
+        widths = [bar.get_width() for bar in flows.patches]  # type: ignore[attr-defined]
+        assert widths == [c for _, c in shown][::-1]
         written = [t.get_text() for t in flows.texts]  # each flow's count on its bar
         assert written == [f"{c:,}" for _, c in shown][::-1]
 

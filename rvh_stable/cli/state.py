@@ -81,15 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _down(router: Any) -> frozenset[str]:
-    down: frozenset[str] = getattr(router, "down_nodes", frozenset())
-    return down
-
-
 def _state_text(router: Any, keep_down: bool) -> str:
     """``router``'s state file: its JSON, with its down nodes if it has any or
     the file had the field."""
-    if keep_down or _down(router):
+    if keep_down or router.down_nodes:
         return str(router.to_json(include_down=True)) + "\n"
     return str(router.to_json()) + "\n"
 
@@ -197,7 +192,7 @@ def _ranges(slots: list[int]) -> str:
 def _show(args: argparse.Namespace) -> int:
     router = _load(args.file)[0]
     data = json.loads(router.to_json())
-    down = _down(router)
+    down = router.down_nodes
     slots: dict[str, list[int]] = {name: [] for name in router.nodes}
     for slot, owner in enumerate(data["slots"]):
         if owner is not None:
