@@ -8,8 +8,8 @@ Series reads a label (a sorted or string index gives other keys, or
 KeyError), a dict a value.  So :func:`pieces` cuts the batch into chunks by
 position, each of a kind the core takes the same way as the whole (a slice
 of the array or column, or a list of the iterable's next keys), and gives
-each chunk's keys as Python objects by position, for the few that a caller
-keeps.
+each chunk's keys as Python objects by position (``_rules.key_list``, as
+``Router.group`` reads them), for the few that a caller keeps.
 """
 
 from __future__ import annotations
@@ -51,14 +51,14 @@ def pieces(keys: Any, size: int) -> Iterator[Piece]:
             yield Piece(keys, 0, list)
             return
         flat = keys.ravel()  # the core's order for an N-d array (C order)
-        yield from _sliced(flat, len(flat), size, lambda chunk: chunk.tolist())
+        yield from _sliced(flat, len(flat), size)
         return
     view = _buffer(keys)
     if view is not None:
         if view.ndim != 1:
             yield Piece(keys, 0, list)  # the core refuses it, with its message
             return
-        yield from _sliced(view, len(view), size, lambda chunk: chunk.tolist())
+        yield from _sliced(view, len(view), size)
         return
     try:
         it = iter(keys)
@@ -70,17 +70,15 @@ def pieces(keys: Any, size: int) -> Iterator[Piece]:
         chunk = list(itertools.islice(it, size))
         if not chunk:
             return
-        yield Piece(chunk, start, functools.partial(list, chunk))
+        yield Piece(chunk, start, functools.partial(_rules.key_list, chunk))
         start += len(chunk)
 
 
-def _sliced(
-    keys: Any, length: int, size: int, values: Callable[[Any], list[Any]]
-) -> Iterator[Piece]:
+def _sliced(keys: Any, length: int, size: int) -> Iterator[Piece]:
     # An empty batch is one empty piece: the core still checks its type.
     for start in range(0, max(length, 1), size):
         chunk = keys[start : start + size]
-        yield Piece(chunk, start, functools.partial(values, chunk))
+        yield Piece(chunk, start, functools.partial(_rules.key_list, chunk))
 
 
 def _buffer(keys: Any) -> memoryview | None:
@@ -91,17 +89,6 @@ def _buffer(keys: Any) -> memoryview | None:
         return memoryview(keys)
     except TypeError:
         return None
-
-
-def _arrow_values(chunk: Any) -> list[Any]:
-    """An Arrow column's rows as Python objects: pyarrow's to_pylist, Polars'
-    to_list, pandas' tolist, or through pyarrow for any other."""
-    for name in ("to_pylist", "to_list", "tolist"):
-        method = getattr(chunk, name, None)
-        if callable(method):
-            found: list[Any] = method()
-            return found
-    return _as_pyarrow(chunk).to_pylist()  # type: ignore[no-any-return]
 
 
 def _as_pyarrow(keys: Any) -> Any:
@@ -125,10 +112,10 @@ def _arrow_pieces(keys: Any, size: int) -> Iterator[Piece]:
         iloc = keys.iloc
         for start in range(0, max(len(keys), 1), size):
             chunk = iloc[start : start + size]
-            yield Piece(chunk, start, functools.partial(_arrow_values, chunk))
+            yield Piece(chunk, start, functools.partial(_rules.key_list, chunk))
         return
     if not callable(getattr(keys, "slice", None)):
         keys = _as_pyarrow(keys)
     for start in range(0, max(len(keys), 1), size):
         chunk = keys.slice(start, size)
-        yield Piece(chunk, start, functools.partial(_arrow_values, chunk))
+        yield Piece(chunk, start, functools.partial(_rules.key_list, chunk))
