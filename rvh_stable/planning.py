@@ -189,8 +189,9 @@ class Plan:
     all); ``flows`` counts them per ``(from, to)`` pair, largest first;
     ``loads`` gives each owner's keys ``(before, after)``; ``labels`` names
     the two sides ("10 buckets", "nodes a,b,c") and ``change`` says what
-    changed between two routers ("removed b; added d"; "" for buckets).  The owners are bucket
-    numbers for bucket counts and node names for routers.  ``moves()``
+    changed between two routers ("removed b; added d"; "" for buckets).
+    The owners are bucket numbers for bucket counts and node names for
+    routers.  ``moves()``
     yields ``(key, from, to)`` for each key that moves, ``moved_keys()`` the
     keys alone, and ``plot(path)`` draws the loads and the flows as a PNG
     (needs matplotlib: ``pip install 'rvh-stable[plot]'``).

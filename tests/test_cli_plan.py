@@ -352,3 +352,24 @@ def test_plan_does_not_hold_the_keys_whatever_the_sides(
     before = state_file(tmp_path / "b.json", Router(["a", "b", "c"]))
     sides = ["--from", before, "--to", "a,c,d"] if routers else ["--from", "10", "--to", "12"]
     assert_flat(router_core, *sides, *moved_keys)
+
+
+def test_a_name_with_a_nul_is_one_line(
+    router_core: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main() given a str with a NUL (no shell passes one): an error, not a traceback."""
+    monkeypatch.setattr(sys, "stdin", ByteStdin(b"k\n"))
+    for args in (
+        ["plan", "--from", "a,b", "--to", "x\0y", "--sample", "3"],
+        ["plan", "--from", "a\0,b", "--to", "a,b", "--sample", "3"],  # a node named "a\0"
+        ["--state", "x\0y", "-k", "k"],
+        ["state", "show", "x\0y"],
+    ):
+        status = main_in_process(router_core, monkeypatch, *args)
+        out, err = capsys.readouterr()
+        if "a\0,b" in args:  # a name may hold any character: a valid plan
+            assert status == 0 and out.startswith("moved ")
+            continue
+        assert (status, out) == (1, "")
+        assert err.startswith("rvh-stable: error: ") and err.count("\n") == 1
+        assert "null" in err

@@ -177,6 +177,8 @@ def read_state(path: str, flag: str) -> Any:
             text = f.read()
     except OSError as exc:
         raise CliError(f"{flag}: cannot read {path!r}: {reason(exc)}") from None
+    except ValueError as exc:  # a NUL in the name (main() given a str)
+        raise CliError(f"{flag}: cannot read {path!r}: {exc}") from None
     try:
         return Router.from_json(text)
     except ValueError as exc:

@@ -108,6 +108,8 @@ def _side(text: str, flag: str) -> Any:
             why = "it vanished"  # not reached unless the file appeared just now
         except OSError as exc:
             why = reason(exc)
+        except ValueError as exc:  # a NUL in the name (main() given a str)
+            why = str(exc)
         raise CliError(
             f"{flag}: {show(text)} is not a bucket count, not a node list (it has no ',' "
             f"or '=': a,b or a=1), and cannot be read as a state file: {why}"

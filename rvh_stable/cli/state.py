@@ -147,6 +147,8 @@ def _load(path: str) -> tuple[Any, bytes, os.stat_result]:
             text = f.read()
     except OSError as exc:
         raise CliError(f"cannot read {path!r}: {reason(exc)}") from None
+    except ValueError as exc:  # a NUL in the name (main() given a str)
+        raise CliError(f"cannot read {path!r}: {exc}") from None
     try:
         return Router.from_json(text), text, seen
     except ValueError as exc:
