@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -49,6 +50,10 @@ Key = int | str | bytes | bytearray | memoryview
 #: the lookups.  (The tests swap in each core in turn.)
 _core: Any = _picked_core
 
+#: The most slots a router holds, all nodes together (so the most weight one
+#: node may have): a slot costs two pointers, and a state file one entry.
+MAX_SLOTS = 1 << 20
+
 _FIELDS = ("format", "version", "hasher", "seed", "size", "nodes", "slots", "removed")
 
 
@@ -60,9 +65,13 @@ def _check_name(name: object, what: str = "node name") -> str:
 
 def _check_weight(weight: object, name: str) -> int:
     if _rules.is_bool(weight) or type(weight) is not int:
-        raise TypeError(f"weight of node {name!r} must be an int >= 1, got {type(weight).__name__}")
-    if weight < 1:
-        raise ValueError(f"weight of node {name!r} must be an int >= 1, got {weight}")
+        raise TypeError(
+            f"weight of node {name!r} must be an int in [1, {MAX_SLOTS}], "
+            f"got {type(weight).__name__}"
+        )
+    if not 1 <= weight <= MAX_SLOTS:
+        shown = weight if weight.bit_length() < 64 else f"an int of {weight.bit_length()} bits"
+        raise ValueError(f"weight of node {name!r} must be an int in [1, {MAX_SLOTS}], got {shown}")
     return weight
 
 
@@ -128,8 +137,8 @@ class _State:
         return slot
 
     def add(self, name: str, weight: int) -> None:
-        if self.size + max(0, weight - len(self.removed)) > _rules.MAX_BUCKETS:
-            raise ValueError(f"a router holds at most {_rules.MAX_BUCKETS} slots in all")
+        if self.size + max(0, weight - len(self.removed)) > MAX_SLOTS:
+            raise ValueError(f"a router holds at most {MAX_SLOTS} slots in all (MAX_SLOTS)")
         for _ in range(weight):
             self.slots[self.take()] = name
         self.weights[name] = weight
@@ -436,6 +445,8 @@ class Router:
             data = json.loads(text)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"router state: not JSON text: {exc}") from None
+        except RecursionError:
+            raise ValueError("router state: not a router state: JSON nested too deep") from None
         if not isinstance(data, dict):
             raise ValueError("router state: must be a JSON object")
         unknown = sorted(set(data) - set(_FIELDS) - {"down"})
@@ -458,17 +469,21 @@ class Router:
         except (TypeError, ValueError) as exc:
             raise bad("hasher" if "hasher" in str(exc).split()[0] else "seed", str(exc)) from None
         size, nodes, slots, removed = data["size"], data["nodes"], data["slots"], data["removed"]
-        if type(size) is not int or not 0 <= size <= _rules.MAX_BUCKETS:
-            raise bad("size", f"must be an int in [0, {_rules.MAX_BUCKETS}]")
+        if type(size) is not int or not 0 <= size <= MAX_SLOTS:
+            raise bad("size", f"must be an int in [0, {MAX_SLOTS}] (MAX_SLOTS)")
         if not isinstance(nodes, list) or any(type(n) is not str for n in nodes):
             raise bad("nodes", "must be a list of str")
         if len(set(nodes)) != len(nodes):
             raise bad("nodes", "must not name a node twice")
         if not isinstance(slots, list) or len(slots) != size:
             raise bad("slots", "must be a list of size entries")
-        if any(s is not None and s not in nodes for s in slots):
+        known = set(nodes)
+        if any(s is not None and type(s) is not str for s in slots):
             raise bad("slots", "must hold only names from nodes, or null")
-        if set(nodes) - set(slots):
+        owned = Counter(slots)  # linear time: a state file is input from elsewhere
+        if any(s is not None and s not in known for s in owned):
+            raise bad("slots", "must hold only names from nodes, or null")
+        if known - set(owned):
             raise bad("nodes", "must each own at least one slot")
         if not isinstance(removed, list) or any(
             type(s) is not int or not 0 <= s < size for s in removed
@@ -486,7 +501,7 @@ class Router:
             state.removed[slot] = (size - k - 1, state.last)
             state.last = slot
         for name in nodes:
-            state.weights[name] = slots.count(name)
+            state.weights[name] = owned[name]
         down = data.get("down", [])
         if not isinstance(down, list) or any(
             type(name) is not str or name not in state.weights for name in down
@@ -502,4 +517,4 @@ class Router:
         return router
 
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "Key", "Router"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "MAX_SLOTS", "Key", "Router"]

@@ -341,28 +341,3 @@ def test_table_refuses_a_bad_down_set(core: ModuleType) -> None:
         core.MementoTable(2, {}, ("a", "b"), down={"a"})
     with pytest.raises(ValueError, match="down: 'c' is not the name of a node"):
         core.MementoTable(2, {}, ("a", "b"), down=frozenset({"c"}))
-
-
-# --- the router's own input (issue 22: 14, 15, 16) ---------------------------------------
-
-
-def test_an_unordered_node_collection_is_refused(router_core: ModuleType) -> None:
-    for nodes in ({"a", "b", "c"}, frozenset({"a", "b"})):
-        with pytest.raises(TypeError, match=r"nodes must be ordered .* PYTHONHASHSEED"):
-            Router(nodes)
-    assert Router({"a": 1, "b": 2}.keys()).nodes == ["a", "b"]  # a dict's keys keep their order
-
-
-def test_an_int_like_seed_is_kept_as_an_int(router_core: ModuleType) -> None:
-    r = Router(["a", "b", "c"], seed=np.uint64(5))
-    assert type(r.seed) is int and r.seed == 5
-    assert json.loads(r.to_json())["seed"] == 5
-    assert r.copy() == r == pickle.loads(pickle.dumps(r))
-    assert r.nodes_for(KEYS[:500]) == Router(["a", "b", "c"], seed=5).nodes_for(KEYS[:500])
-
-
-def test_equality_compares_the_seed_in_effect(router_core: ModuleType) -> None:
-    nodes = ["a", "b", "c"]
-    assert Router(nodes, seed=0) == Router(nodes)
-    assert Router(nodes, seed=0).nodes_for(KEYS[:500]) == Router(nodes).nodes_for(KEYS[:500])
-    assert Router(nodes, seed=1) != Router(nodes)
