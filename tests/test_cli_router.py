@@ -65,7 +65,7 @@ def test_router_errors(router_core: ModuleType, tmp_path: Path) -> None:
     empty.write_text(r.to_json(), encoding="utf-8")
     for args, parts in [
         (["--nodes", "a,,b"], ["--nodes: an empty node name"]),
-        (["--nodes", "a=0"], ["--nodes: weight of node 'a' must be an int >= 1, got 0"]),
+        (["--nodes", "a=0"], ["--nodes: weight of node 'a' must be an int in [1, 1048576], got 0"]),
         (["--nodes", "a=x"], ["--nodes: the weight of 'a' must be an integer"]),
         (["--nodes", "a,a"], ["--nodes: duplicate node name 'a'"]),
         (["--nodes", "a", "--hasher", "crc32", "--seed", "1"], ["seed", "crc32"]),
