@@ -98,7 +98,7 @@ def _error(message: str) -> int:
     return 1
 
 
-def _print(text: str) -> int:
+def _show(text: str) -> int:
     """Write ``text`` with the one writer: 0, or the exit status of its failure."""
     try:
         _output.write(text.encode("utf-8"))
@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if printed.getvalue():
             # Through the one writer, so that a closed stdout or a full disk
             # is exit 1 here too (argparse itself ignores a failed write).
-            return _print(printed.getvalue()) or code
+            return _show(printed.getvalue()) or code
         return code
     saved = _log_to_stderr(args.level)
     try:
