@@ -21,16 +21,20 @@ from typing import Any
 
 import pytest
 
+import rvh_stable
+
 pa = pytest.importorskip("pyarrow")
 pytest.importorskip("numpy")
 
-ROOT = Path(__file__).resolve().parent.parent
 FUZZ = Path(__file__).resolve().parent / "fuzz" / "fuzz_arrow.py"
 
 
 def child_env() -> dict[str, str]:
+    """The environment of a child that imports the rvh_stable this test does
+    (a work tree's, an installed one's, tools/asan.sh's sanitized one)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    here = str(Path(rvh_stable.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join([here, env.get("PYTHONPATH", "")])
     return env
 
 
