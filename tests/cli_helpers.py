@@ -101,6 +101,19 @@ def assert_error(done: subprocess.CompletedProcess[bytes], *parts: str) -> str:
     return message
 
 
+def assert_usage_error(done: subprocess.CompletedProcess[bytes], *parts: str) -> str:
+    """Exit status 2, as argparse reports a usage error: the usage, then one
+    line holding ``parts``; nothing on stdout, no traceback."""
+    *usage, error = text(done.stderr).splitlines()
+    assert (done.returncode, done.stdout) == (2, b""), text(done.stderr)
+    assert usage and usage[0].startswith("usage: rvh-stable"), usage
+    assert error.startswith("rvh-stable") and ": error: " in error, error
+    assert "Traceback" not in text(done.stderr)
+    for part in parts:
+        assert part in error
+    return error
+
+
 def core_message(func: Any, *args: Any) -> str:
     with pytest.raises((ValueError, TypeError)) as info:
         func(*args)

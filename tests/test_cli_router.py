@@ -1,4 +1,4 @@
-"""The command line's routers (--nodes, --state) and plan mode, on both cores."""
+"""The command line's routers (--nodes, --state), on both cores (plan: test_cli_plan.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import json
 from pathlib import Path
 from types import ModuleType
 
-from cli_helpers import assert_error, lines_of, rvh, text  # tests/ is on sys.path
+from cli_helpers import (
+    assert_error,
+    assert_usage_error,
+    lines_of,
+    rvh,
+    text,
+)  # tests/ is on sys.path
 
-from rvh_stable.planning import plan
 from rvh_stable.router import Router
 
 KEYS = [f"user:{i}" for i in range(300)] + ["ключ", "日本"]
@@ -63,64 +68,24 @@ def test_router_errors(router_core: ModuleType, tmp_path: Path) -> None:
         (["--nodes", "a=0"], ["--nodes: weight of node 'a' must be an int in [1, 1048576], got 0"]),
         (["--nodes", "a=x"], ["--nodes: the weight of 'a' must be an integer"]),
         (["--nodes", "a,a"], ["--nodes: duplicate node name 'a'"]),
-        (["--nodes", "a", "--variant", "guava"], ["--variant applies to --buckets"]),
-        (["--nodes", "a", "--async"], ["--async applies to --buckets"]),
         (["--nodes", "a", "--hasher", "crc32", "--seed", "1"], ["seed", "crc32"]),
         (["--state", str(tmp_path / "none.json")], ["--state: cannot read"]),
         (["--state", str(bad_state)], ["--state:", "field"]),
         (["--state", str(empty)], ["--state: the router has no nodes"]),
-        (["--state", str(empty), "--hasher", "crc32"], ["the state sets the hasher"]),
     ]:
         assert_error(rvh(router_core, "-k", "x", *args), *parts)
+    # Options that do not go together are usage errors, as argparse's own: exit 2.
+    for args, part in [
+        (["--nodes", "a", "--variant", "guava"], "--variant applies to --buckets, not to --nodes"),
+        (["--nodes", "a", "--async"], "--async applies to --buckets, not to --nodes"),
+        (["--state", str(empty), "--hasher", "crc32"], "the state sets the hasher"),
+    ]:
+        assert_usage_error(rvh(router_core, "-k", "x", *args), part)
     done = rvh(router_core, "--nodes", "a,b", stdin=b"ok\n\nnever\n")
     assert text(done.stdout) == Router(["a", "b"]).node_for("ok") + "\n"
     assert_error(done, "line 2:", "must not be empty")
     done = rvh(router_core, "-k", "x", "-b", "3", "--nodes", "a")
     assert done.returncode == 2  # one target only: argparse's usage error
-
-
-def test_plan_mode(router_core: ModuleType, tmp_path: Path) -> None:
-    done = rvh(router_core, "plan", "--from", "10", "--to", "12", "--sample", "20000", "--top", "3")
-    want = plan(10, 12, [f"key-{i}" for i in range(20000)])
-    out = text(done.stdout).splitlines()
-    assert done.returncode == 0
-    assert out[0] == f"moved {want.moved} of 20000 keys ({want.fraction:.2%})"
-    top = list(want.flows.items())[:3]
-    assert out[2:] == [f"  {a} -> {b}\t{c}" for (a, b), c in top]
-    before, after = Router(["a", "b", "c", "d"]), Router(["a", "b", "c", "d"])
-    after.remove("c")
-    files = []
-    for name, r in (("before", before), ("after", after)):
-        path = tmp_path / f"{name}.json"
-        path.write_text(r.to_json(), encoding="utf-8")
-        files.append(str(path))
-    png = tmp_path / "flows.png"
-    keys_file = tmp_path / "keys.txt"
-    keys_file.write_bytes(lines_of(KEYS))
-    done = rvh(
-        router_core, "plan", "--from", files[0], "--to", files[1], "--keys-file", str(keys_file),
-        "--format", "json", "--plot", str(png),
-    )  # fmt: skip
-    assert done.returncode == 0, text(done.stderr)
-    got = json.loads(done.stdout)
-    want = plan(before, after, KEYS)
-    assert got["moved"] == want.moved and got["total"] == len(KEYS)
-    assert {f["from"] for f in got["flows"]} == {"c"}
-    assert png.read_bytes()[:4] == b"\x89PNG"
-    done = rvh(router_core, "plan", "--from", "3", "--to", "4", "--keys-file", "-", stdin=b"x\ny\n")
-    assert text(done.stdout).startswith(f"moved {plan(3, 4, ['x', 'y']).moved} of 2 keys")
-
-
-def test_plan_errors(router_core: ModuleType, tmp_path: Path) -> None:
-    for args, parts in [
-        (["--from", "0", "--to", "3"], ["--from:", "num_buckets"]),
-        (["--from", "3", "--to", str(tmp_path / "no.json")], ["--to: not a bucket count"]),
-        (["--from", "3", "--to", "4", "--sample", "-1"], ["--sample must be >= 0"]),
-        (["--from", "3", "--to", "4", "--keys-file", str(tmp_path / "no")], ["cannot read"]),
-        (["--from", "3", "--to", "4", "--keys-file", "-", "--int-key"], ["line 1:"]),
-    ]:
-        assert_error(rvh(router_core, "plan", *args, stdin=b"nope\n"), *parts)
-    assert rvh(router_core, "plan", "--from", "3").returncode == 2
 
 
 def test_existing_invocations_still_work(router_core: ModuleType) -> None:

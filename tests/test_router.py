@@ -1,4 +1,4 @@
-"""rvh_stable.Router (MementoHash over named, weighted nodes) and rvh_stable.plan.
+"""rvh_stable.Router (MementoHash over named, weighted nodes); plans are tests/test_plan.py.
 
 Every test runs on both cores through the ``router_core`` fixture (conftest.py): the
 router's lookups are the core's MementoTable (C in the compiled core), and
@@ -25,7 +25,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rvh_stable
-from rvh_stable.planning import plan
 from rvh_stable.router import Router
 
 np = pytest.importorskip("numpy")
@@ -498,47 +497,3 @@ def test_lookups_during_changes_see_whole_states(router_core: ModuleType) -> Non
         if answer[50:] == tuple(keys[50:]):
             assert all(answer[i] in singles[k] for i, k in enumerate(keys[:50]))
     assert r == states[0]
-
-
-# --- plans -------------------------------------------------------------------------------
-
-
-def test_plan_of_bucket_counts(router_core: ModuleType) -> None:
-    keys = [f"k{i}" for i in range(20_000)]
-    p = plan(10, 12, keys)
-    before = router_core.jump_hash_many(keys, 10)
-    after = router_core.jump_hash_many(keys, 12)
-    moved = [k for k, b, a in zip(keys, before, after, strict=True) if b != a]
-    assert p.total == 20_000 and p.moved == len(moved) and p.fraction == len(moved) / 20_000
-    assert abs(p.fraction - 2 / 12) < 0.01
-    assert list(p.moved_keys()) == moved
-    assert sum(p.flows.values()) == p.moved
-    assert all(b < 10 <= a for b, a in p.flows)  # growing: keys move only to new buckets
-    counts = list(p.flows.values())
-    assert counts == sorted(counts, reverse=True)
-    p_iter = plan(10, 12, iter(keys))  # an iterator is read once, into a list
-    assert list(p_iter.moved_keys()) == moved
-
-
-def test_plan_of_routers(router_core: ModuleType) -> None:
-    a = Router([f"n{i}" for i in range(6)])
-    b = a.copy()
-    b.remove("n2")
-    keys = np.arange(30_000, dtype=np.uint64)
-    p = plan(a, b, keys)
-    assert {src for src, _ in p.flows} == {"n2"}
-    assert p.moved == a.nodes_for(keys).count("n2")
-    assert all(a.node_for(int(k)) == "n2" for k in p.moved_keys())
-    assert plan(a, a, keys).moved == 0
-    with pytest.raises(TypeError, match="before must be a bucket count"):
-        plan("10", 12, keys)  # type: ignore[arg-type]
-
-
-def test_plan_plot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    p = plan(10, 13, [f"k{i}" for i in range(5000)])
-    out = tmp_path / "flows.png"
-    p.plot(str(out))
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ImportError, match=r"pip install 'rvh-stable\[plot\]'"):
-        p.plot(str(tmp_path / "no.png"))

@@ -14,10 +14,15 @@
   ``Router.to_json()`` wrote, hasher and seed included).  ``--int-key``
   reads keys as integers; ``--with-key`` and ``--format json`` shape the
   lines; ``--level`` logs on stderr.
-* ``plan --from N|STATE --to N|STATE`` (``plan``): how many keys move
-  between two bucket counts or router states, and the largest flows, for
-  the keys of ``--keys-file`` or ``--sample`` made-up ones (``--int-key``,
-  ``--top``, ``--format``, and ``--plot PNG`` for a chart).
+* ``plan --from SIDE --to SIDE`` (``plan``): how many keys move between
+  two bucket counts or two routers (each side a count, a state file or a
+  node list ``a,b=2,c``), and the largest flows, for the keys of
+  ``--keys-file`` or ``--sample`` made-up ones, read a chunk at a time
+  (``--int-key``, ``--top``, ``--format``, ``--plot PNG`` for a chart, and
+  ``--moved-keys`` for one line per moved key, written as the keys are read).
+* ``state new|add|remove|show`` (``state``): make a router state file
+  (``state new --nodes a,b=2 > FILE``), change it in place atomically
+  (``state add FILE d``, ``state remove FILE b``) and show it.
 
 Like the asyncio layer, it never computes or validates anything itself: it
 parses the command line, calls the core (``jump_hash`` / ``jump_hash_many``,
@@ -36,12 +41,15 @@ key or line (the message names the line), a line over the length limit,
 input that cannot be read (``--keys-file`` or stdin) or output that cannot
 be written (a closed stdout, a full disk, EIO): one line on stderr, no
 traceback.  Also 1, quietly, for output cut short by a closed pipe (the
-Python documentation's recipe for SIGPIPE); 2 for a usage error (argparse);
-130 on Ctrl-C, the output ending with a whole line.
+Python documentation's recipe for SIGPIPE); 2 for a usage error, reported
+as argparse reports its own (the usage, then one line): argparse's, and
+arguments that do not go together (a UsageError: ``plan`` between a bucket
+count and a router, ``--async`` or ``--variant`` with a router, ``--hasher``
+with ``--state``); 130 on Ctrl-C, the output ending with a whole line.
 
 The parts: :func:`main` here is the one frame that turns every error into
-that line; ``_commands`` is the table; ``hashing`` and ``plan`` the
-commands; ``_options`` the options and checks they share; ``_keys`` the
+that line; ``_commands`` is the table; ``hashing``, ``plan`` and ``state``
+the commands; ``_options`` the options and checks they share; ``_keys`` the
 keys; ``_input`` reads lines; ``_output`` is the one writer.
 """
 
@@ -52,7 +60,7 @@ import sys
 from collections.abc import Sequence
 
 from . import _commands, _output
-from ._common import LEVELS, PROG, CliError, reason
+from ._common import LEVELS, PROG, CliError, UsageError, reason
 from ._input import CHUNK_BYTES, MAX_LINE_BYTES
 
 __all__ = ["CHUNK_BYTES", "MAX_LINE_BYTES", "main"]
@@ -96,7 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     success, 1 for an invalid argument, key or line, a line over
     MAX_LINE_BYTES, or input or output that fails (one line on stderr, naming
     the line of a stream), or for output cut short by a closed pipe
-    (quietly), 2 for a usage error, 130 on Ctrl-C.  ``--help`` lists the
+    (quietly), 2 for a usage error (argparse's, or a UsageError: arguments
+    that do not go together), 130 on Ctrl-C.  ``--help`` lists the
     options, with examples; ``plan --help`` those of plan.  Keys come from
     ``sys.stdin``: its ``.buffer``, or, for a text-only stream
     (io.StringIO), its text.
@@ -104,12 +113,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     name, args_text = _commands.pick(list(sys.argv[1:] if argv is None else argv))
     command = _commands.load(name)
     try:
-        args = command.build_parser().parse_args(args_text)
+        parser = command.build_parser()
+        args = parser.parse_args(args_text)
     except SystemExit as exc:  # --help and --version (0), usage errors (2)
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     saved = _log_to_stderr(args.level)
     try:
         return command.run(args)
+    except UsageError as exc:  # as argparse's own: the usage line, the message, 2
+        sys.stderr.write(parser.format_usage())
+        sys.stderr.write(f"{parser.prog}: error: {str(exc).replace(chr(10), ' ')}\n")
+        return 2
     except CliError as exc:
         return _error(str(exc))
     except BrokenPipeError:

@@ -7,7 +7,8 @@ A command module has:
   (--level's choice, or "warn"), which sets the logging on stderr;
 * ``run(args)``: does the work and returns the exit status.  It writes
   through ``_output.write`` only, reads keys through ``_input.line_chunks``,
-  and raises CliError for whatever the user should fix: the frame in
+  and raises CliError for whatever the user should fix (UsageError, exit
+  status 2, for arguments that do not go together): the frame in
   ``cli/__init__.py`` turns that, and output that cannot be written, into
   one line on stderr.
 
@@ -43,6 +44,7 @@ class Command(NamedTuple):
 COMMANDS: dict[str, Command] = {
     "hash": Command("hashing", "map keys to buckets or nodes (the default: typed without a word)"),
     "plan": Command("plan", "which keys move when a cluster changes"),
+    "state": Command("state", "make, change and show a router state file"),
 }
 
 #: The command run when the arguments start with no other command's word:

@@ -22,6 +22,12 @@ class CliError(Exception):
     """A user error, reported as one line on stderr with exit status 1."""
 
 
+class UsageError(CliError):
+    """Arguments that do not go together (``plan --from 10 --to state.json``):
+    reported as argparse reports its own usage errors, the command's usage
+    line and the message, with exit status 2."""
+
+
 def show(text: str) -> str:
     """repr() of a user's text, cut short so that a message stays one line."""
     return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."

@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import _rules
 from . import _common
-from ._common import CliError, reason, show
+from ._common import CliError, UsageError, reason, show
 from ._keys import HugeInt, as_typed, parse_int
 
 #: The loop when --variant is not given: the paper's.
@@ -52,8 +52,9 @@ def _variant_help() -> str:
     return f"the loop: {_listed(shown)}"
 
 
-def add_hash_options(parser: argparse.ArgumentParser) -> None:
-    """--hasher, --seed and --variant: how keys become buckets."""
+def add_hash_options(parser: argparse.ArgumentParser, *, variant: bool = True) -> None:
+    """--hasher, --seed and (unless ``variant`` is False) --variant: how keys
+    become buckets."""
     parser.add_argument(
         "--hasher",
         choices=_rules.HASHERS,
@@ -61,6 +62,8 @@ def add_hash_options(parser: argparse.ArgumentParser) -> None:
         help=_hasher_help(),
     )
     parser.add_argument("--seed", metavar="S", help=_seed_help())
+    if not variant:
+        return
     parser.add_argument(
         "--variant", choices=_rules.VARIANTS, default=DEFAULT_VARIANT, help=_variant_help()
     )
@@ -92,7 +95,7 @@ def parse_hash_options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if args.hasher != _rules.DEFAULT_HASHER:
         options["hasher"] = args.hasher
-    if args.variant != DEFAULT_VARIANT:
+    if getattr(args, "variant", DEFAULT_VARIANT) != DEFAULT_VARIANT:
         options["variant"] = args.variant
     if args.seed is not None:
         try:
@@ -113,49 +116,70 @@ def parse_router(args: argparse.Namespace) -> Any:
     """The Router of ``--nodes`` or ``--state``, or None for ``--buckets``."""
     if args.nodes is None and args.state is None:
         return None
-    from ..router import Router
-
     which = "--nodes" if args.nodes is not None else "--state"
     if args.use_async:
-        raise CliError(f"--async applies to --buckets, not to {which}")
+        raise UsageError(f"--async applies to --buckets, not to {which}")
     if args.variant != DEFAULT_VARIANT:
-        raise CliError(
+        raise UsageError(
             f"--variant applies to --buckets, not to {which} (routers run the paper's loop)"
         )
     if args.state is not None:
         if args.hasher != _rules.DEFAULT_HASHER or args.seed is not None:
-            raise CliError(
+            raise UsageError(
                 "--state: the state sets the hasher and seed; --hasher and --seed go with --nodes"
             )
-        path = args.state
-        try:
-            with open(path, "rb") as f:
-                text = f.read()
-        except OSError as exc:
-            raise CliError(f"--state: cannot read {path!r}: {reason(exc)}") from None
-        try:
-            router = Router.from_json(text)
-        except ValueError as exc:
-            raise CliError(f"--state: {path!r}: {exc}") from None
+        router = read_state(args.state, "--state")
     else:
-        options = parse_hash_options(args)
-        weights: dict[str, int] = {}
-        for part in as_typed(args.nodes).split(","):
-            name, equals, weight_text = part.partition("=")
-            weight = parse_int(weight_text) if equals else 1
-            if not name:
-                raise CliError(f"--nodes: an empty node name in {show(args.nodes)}")
-            if weight is None:
-                raise CliError(
-                    f"--nodes: the weight of {name!r} must be an integer, got {show(weight_text)}"
-                )
-            if name in weights:
-                raise CliError(f"--nodes: duplicate node name {name!r}")
-            weights[name] = weight
-        try:
-            router = Router(weights, **options)
-        except (ValueError, TypeError) as exc:
-            raise CliError(f"--nodes: {exc}") from None
+        router = router_of_spec(args.nodes, "--nodes", parse_hash_options(args))
     if not len(router):
         raise CliError(f"{which}: the router has no nodes")
     return router
+
+
+def parse_nodes(text: str, flag: str) -> dict[str, int]:
+    """A node spec, ``a,b=2,c`` (names, each with an optional ``=WEIGHT``), as
+    names to weights in order; CliError naming ``flag`` for an empty name, a
+    weight that is not an integer or a name given twice.  Weights are the
+    Router's to check (an int >= 1)."""
+    weights: dict[str, int] = {}
+    for part in as_typed(text).split(","):
+        name, equals, weight_text = part.partition("=")
+        weight = parse_int(weight_text) if equals else 1
+        if not name:
+            raise CliError(f"{flag}: an empty node name in {show(text)}")
+        if weight is None:
+            raise CliError(
+                f"{flag}: the weight of {name!r} must be an integer, got {show(weight_text)}"
+            )
+        if name in weights:
+            raise CliError(f"{flag}: duplicate node name {name!r}")
+        weights[name] = weight
+    return weights
+
+
+def router_of_spec(text: str, flag: str, options: dict[str, Any] | None = None) -> Any:
+    """The Router of a node spec (see parse_nodes), with ``options`` (hasher, seed)."""
+    from ..router import Router
+
+    try:
+        return Router(parse_nodes(text, flag), **(options or {}))
+    except (ValueError, TypeError) as exc:
+        raise CliError(f"{flag}: {exc}") from None
+
+
+def read_state(path: str, flag: str) -> Any:
+    """The Router of state file ``path``; CliError naming ``flag`` when it
+    cannot be read or is not a state."""
+    from ..router import Router
+
+    try:
+        with open(path, "rb") as f:
+            text = f.read()
+    except OSError as exc:
+        raise CliError(f"{flag}: cannot read {path!r}: {reason(exc)}") from None
+    except ValueError as exc:  # a NUL in the name (main() given a str)
+        raise CliError(f"{flag}: cannot read {path!r}: {exc}") from None
+    try:
+        return Router.from_json(text)
+    except ValueError as exc:
+        raise CliError(f"{flag}: {path!r}: {exc}") from None
