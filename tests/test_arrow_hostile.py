@@ -29,12 +29,15 @@ pytest.importorskip("numpy")
 FUZZ = Path(__file__).resolve().parent / "fuzz" / "fuzz_arrow.py"
 
 
+#: Where the rvh_stable this test imports is (a work tree, site-packages,
+#: tools/asan.sh's sanitized install): a child runs there, with it first on
+#: its path, and so imports the same one.
+HERE = str(Path(rvh_stable.__file__).resolve().parent.parent)
+
+
 def child_env() -> dict[str, str]:
-    """The environment of a child that imports the rvh_stable this test does
-    (a work tree's, an installed one's, tools/asan.sh's sanitized one)."""
     env = dict(os.environ)
-    here = str(Path(rvh_stable.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join([here, env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([HERE, env.get("PYTHONPATH", "")])
     return env
 
 
@@ -62,8 +65,9 @@ def in_child(core: ModuleType, body: str) -> Any:
         + "\nprint(json.dumps(result))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env(), timeout=300
-    )
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, env=child_env(), cwd=HERE, timeout=300,
+    )  # fmt: skip
     assert done.returncode == 0, f"the child ended with {done.returncode}: {done.stderr[-2000:]}"
     return json.loads(done.stdout.splitlines()[-1])
 
@@ -397,7 +401,7 @@ def test_invalid_utf8_through_a_router(router_core: ModuleType) -> None:
 def run_fuzz(core: ModuleType, *more: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(FUZZ), "--core", core.__name__, *more],
-        capture_output=True, text=True, env=child_env(), timeout=900,
+        capture_output=True, text=True, env=child_env(), cwd=HERE, timeout=900,
     )  # fmt: skip
 
 
