@@ -8,6 +8,7 @@ the bars.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -134,8 +135,12 @@ def _title(plan: Plan, chars: int) -> str:
 
 
 def draw(plan: Plan, path: str, top: int) -> None:
-    """Write ``plan``'s picture to ``path`` as a PNG (see the module docstring)."""
+    """Write ``plan``'s picture to ``path`` in the format its suffix names
+    (PNG without one; see the module docstring)."""
+    if type(path) is not str or not path:
+        raise ValueError(f"path must be a non-empty str (a file name), got {path!r}")
     plt = _pyplot()
+    suffix = os.path.splitext(path)[1][1:].lower() or "png"
     flows = list(plan.flows.items())[: max(top, 0)]
     owners = len(plan.loads)
     width = min(18.0, max(8.0, 0.45 * owners + 2.5))
@@ -143,10 +148,16 @@ def draw(plan: Plan, path: str, top: int) -> None:
     flows_height = max(1.2, 0.26 * len(flows) + 0.9)
     fig = plt.figure(figsize=(width, loads_height + flows_height + 1.8), layout="constrained")
     try:
+        formats = fig.canvas.get_supported_filetypes()
+        if suffix not in formats:
+            raise ValueError(
+                f"cannot draw a chart as .{suffix} ({path!r}): use one of "
+                + ", ".join(f".{name}" for name in sorted(formats))
+            )
         ax_loads, ax_flows = fig.subplots(2, 1, height_ratios=[loads_height, flows_height])
         _loads(ax_loads, plan)
         _flows(ax_flows, plan, flows)
         fig.suptitle(_title(plan, int(width * _TITLE_CHARS_PER_INCH)), fontsize=12)
-        fig.savefig(path, format="png", dpi=100)
+        fig.savefig(path, format=suffix, dpi=100)
     finally:
         plt.close(fig)

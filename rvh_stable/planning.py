@@ -224,8 +224,10 @@ class Plan:
         )
 
     def plot(self, path: str, *, top: int = 20) -> None:
-        """Write a PNG to ``path``: each owner's keys before and after, side by
-        side, and the ``top`` largest flows with their counts."""
+        """Draw to ``path`` each owner's keys before and after, side by side,
+        and the ``top`` largest flows with their counts: a PNG, or the format
+        the name's suffix asks for (``.svg``, ``.pdf``, ...; none: PNG).
+        ValueError for an empty path or a suffix matplotlib cannot write."""
         from ._plot import draw
 
         draw(self, path, top)

@@ -60,6 +60,12 @@ _FIELDS = ("format", "version", "hasher", "seed", "size", "nodes", "slots", "rem
 def _check_name(name: object, what: str = "node name") -> str:
     if type(name) is not str:
         raise TypeError(f"{what} must be a str, got {type(name).__name__}")
+    if not name.isascii():
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate: no UTF-8 text (a state file, a reply) can carry it.
+            raise ValueError(f"{what} {name!r} cannot be written as UTF-8") from None
     return name
 
 
@@ -473,6 +479,11 @@ class Router:
             raise bad("size", f"must be an int in [0, {MAX_SLOTS}] (MAX_SLOTS)")
         if not isinstance(nodes, list) or any(type(n) is not str for n in nodes):
             raise bad("nodes", "must be a list of str")
+        for name in nodes:
+            try:
+                _check_name(name)
+            except ValueError as exc:
+                raise bad("nodes", f"must hold UTF-8 text: {exc}") from None
         if len(set(nodes)) != len(nodes):
             raise bad("nodes", "must not name a node twice")
         if not isinstance(slots, list) or len(slots) != size:

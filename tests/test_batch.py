@@ -198,14 +198,21 @@ def test_multi_dimensional_memoryview_is_rejected(core: ModuleType) -> None:
 
 @pytest.mark.parametrize("keys", ["tx42", b"tx42", bytearray(b"tx42")])
 def test_a_single_str_or_bytes_is_not_a_batch(core: ModuleType, keys: Any) -> None:
-    with pytest.raises(TypeError, match=f"got a single {type(keys).__name__}; use jump_hash"):
+    with pytest.raises(TypeError) as info:
         core.jump_hash_many(keys, 10)
+    assert str(info.value) == (
+        f"keys must be a collection of keys, got a single {type(keys).__name__}; "
+        "use jump_hash() for one key, or wrap it in a list"
+    )
 
 
 @pytest.mark.parametrize("keys", [5, None, 1.5, object()])
 def test_non_iterable_keys(core: ModuleType, keys: Any) -> None:
-    with pytest.raises(TypeError, match="keys must be an iterable of keys or an array of integers"):
+    with pytest.raises(TypeError) as info:
         core.jump_hash_many(keys, 10)
+    assert str(info.value) == (
+        f"keys must be an iterable of keys or an array of integers, got {type(keys).__name__}"
+    )
 
 
 def test_errors_raised_by_the_iterable_propagate(core: ModuleType) -> None:
@@ -246,18 +253,19 @@ def test_threads_with_lists_and_array_array(core: ModuleType) -> None:
 @pytest.mark.parametrize(
     ("threads", "exc", "message"),
     [
-        (0, ValueError, r"threads must be None or an int >= 1, got 0"),
-        (-3, ValueError, r"got -3"),
-        (True, TypeError, r"threads must be None or an int >= 1, got bool"),
-        (2.0, TypeError, r"got float"),
-        ("2", TypeError, r"got str"),
+        (0, ValueError, "threads must be None or an int >= 1, got 0"),
+        (-3, ValueError, "threads must be None or an int >= 1, got -3"),
+        (True, TypeError, "threads must be None or an int >= 1, got bool"),
+        (2.0, TypeError, "threads must be None or an int >= 1, got float"),
+        ("2", TypeError, "threads must be None or an int >= 1, got str"),
     ],
 )
 def test_bad_threads(core: ModuleType, threads: Any, exc: type[Exception], message: str) -> None:
-    with pytest.raises(exc, match=message):
-        core.jump_hash_many([1], 10, threads=threads)
-    with pytest.raises(exc, match=message):
-        core.jump_hash_many([], 10, threads=threads)
+    # Whole messages: each names the argument, what it may be, and what it got.
+    for keys in ([1], []):
+        with pytest.raises(exc) as info:
+            core.jump_hash_many(keys, 10, threads=threads)
+        assert type(info.value) is exc and str(info.value) == message
 
 
 def test_arrays_without_a_buffer_are_hashed_element_by_element(core: ModuleType) -> None:

@@ -97,6 +97,36 @@ def test_full_disk(core: ModuleType, name: str) -> None:
     assert assert_error(done) == f"rvh-stable: error: {message}\n"
 
 
+@pytest.mark.skipif(os.name == "nt", reason="POSIX shell: `>&-`, /dev/full")
+def test_help_and_version_fail_on_a_closed_or_full_stdout(core: ModuleType, name: str) -> None:
+    """argparse ignores a failed write: --help and --version exited 0 with
+    their text lost (issue 22, item 13); they go through the one writer now."""
+    word = [] if name == _commands.DEFAULT else [name]
+    for flag in ["--help"] + (["--version"] if not word else []):
+        argv = [*command(), *word, flag]
+        closed = subprocess.run(
+            ["sh", "-c", 'exec "$@" >&-', "sh", *argv],
+            stderr=subprocess.PIPE,
+            env=child_env(core),
+            timeout=120,
+            check=False,
+        )
+        assert assert_error(closed) == "rvh-stable: error: cannot write to stdout: it is closed\n"
+        with open("/dev/full", "wb") as full:
+            done = subprocess.run(
+                argv,
+                stdout=full,
+                stderr=subprocess.PIPE,
+                env=child_env(core),
+                timeout=120,
+                check=False,
+            )
+        message = f"cannot write to stdout: {os.strerror(errno.ENOSPC)}"
+        assert assert_error(done) == f"rvh-stable: error: {message}\n"
+        shown = rvh(core, *word, flag)
+        assert (shown.returncode, shown.stderr) == (0, b"") and shown.stdout.endswith(b"\n")
+
+
 def test_broken_pipe(core: ModuleType, name: str) -> None:
     """`rvh-stable ... | head -1` whose reader is gone before the first line: exit 1, quietly.
 

@@ -2,7 +2,10 @@
 
 The compiled core hashes batches with the kernel RVH_STABLE_KERNEL names, or
 else the fastest its build and CPU have: AVX-512 (x86-64, GCC or clang, a CPU
-with AVX-512 F and DQ), SSE2 (any x86) or the portable lockstep kernel.  The
+with AVX-512 F and DQ), AVX2 (x86-64, a CPU with AVX2), SSE2 (any x86), NEON
+(aarch64) or the portable lockstep kernel.  A normal build has every kernel
+its CPU can run, or these tests fail (expected_kernels); only CFLAGS that
+leave kernels out on purpose, or a pure install, excuse one.  The
 kernel is picked once, at import, so each kernel runs here in a child
 process started with RVH_STABLE_KERNEL set to it; the answers it gives are
 checked in this process against the reference vectors, against single calls
@@ -111,10 +114,14 @@ def kernel(
     request: pytest.FixtureRequest, compiled_core: ModuleType, processes: dict[str, KernelProcess]
 ) -> KernelProcess:
     """A child process whose compiled core runs one kernel (skipped where
-    this build or CPU lacks it)."""
+    this CPU lacks it or the build leaves it out on purpose; a failure where
+    the CPU has it and a normal build does not)."""
     pytest.importorskip("numpy")  # the batches are NumPy arrays
     name = request.param
     if name not in compiled_core.KERNELS:
+        expected = expected_kernels()
+        if expected is not None and name in expected:
+            pytest.fail(f"this CPU runs the {name} kernel, but this build has none: {BUILD_HINT}")
         pytest.skip(f"no {name} kernel in this build or on this CPU")
     if name not in processes:
         processes[name] = KernelProcess(name)
@@ -192,31 +199,83 @@ def cpu_flags() -> set[str] | None:
     return None
 
 
-def test_compiled_core_picks_the_best_batch_kernel(compiled_core: ModuleType) -> None:
-    # SSE2 is part of every x86 build; AVX2 and AVX-512 are built on x86-64
-    # and picked when the CPU has them; NEON is part of every aarch64 build;
-    # other CPUs, or -DRVH_NO_SIMD (tests/test_packaging.py), run the portable
-    # kernel.
+BUILD_HINT = (
+    "a normal build has every kernel its CPU can run (only CFLAGS -DRVH_NO_SIMD, "
+    "-DRVH_NO_AVX2 or -DRVH_NO_AVX512 leave kernels out on purpose)"
+)
+
+
+def expected_kernels() -> tuple[str, ...] | None:
+    """The kernels the compiled core must list on this machine, slowest first,
+    or None where the CPU's features cannot be read (no /proc/cpuinfo).
+
+    SSE2 is part of every x86 build; AVX2 and AVX-512 are built on x86-64
+    (AVX-512 with GCC or clang only) and must be listed when the CPU has them;
+    NEON is part of every aarch64 build; other CPUs run the portable kernel.
+    The builds that leave kernels out on purpose say so in CFLAGS, which the
+    suite is run with (tests/test_packaging.py's portable build).
+    """
     machine = platform.machine().lower()
-    x86 = machine in ("x86_64", "amd64", "i686", "i386", "x86")
-    no_simd = "-DRVH_NO_SIMD" in os.environ.get("CFLAGS", "")
+    cflags = os.environ.get("CFLAGS", "").split()
+    if "-DRVH_NO_SIMD" in cflags:
+        return ("portable",)
+    if machine in ("aarch64", "arm64"):
+        return ("portable", "neon")
+    if machine not in ("x86_64", "amd64", "i686", "i386", "x86"):
+        return ("portable",)
+    flags = cpu_flags()
+    if flags is None:
+        return None
+    kernels = ["portable", "sse2"]
+    x86_64 = sys.maxsize > 2**32
+    # The core's probe asks for AVX and POPCNT with AVX2 (platform.h); Linux
+    # lists avx only where the OS saves the YMM registers.
+    if x86_64 and "-DRVH_NO_AVX2" not in cflags and {"avx", "avx2", "popcnt"} <= flags:
+        kernels.append("avx2")
+    if (
+        x86_64
+        and sys.platform != "win32"
+        and "-DRVH_NO_AVX512" not in cflags
+        and {"avx512f", "avx512dq"} <= flags
+    ):
+        kernels.append("avx512")
+    return tuple(kernels)
+
+
+def test_compiled_core_picks_the_best_batch_kernel(compiled_core: ModuleType) -> None:
     kernels = compiled_core.KERNELS
     assert compiled_core.KERNEL == kernels[-1]
-    if no_simd:
-        assert kernels == ("portable",)
-        return
-    if machine in ("aarch64", "arm64"):
-        assert kernels == ("portable", "neon")
-        return
-    if not x86:
-        assert kernels == ("portable",)
-        return
-    assert kernels[:2] == ("portable", "sse2")
-    flags = cpu_flags()
-    if flags is not None and sys.maxsize > 2**32 and sys.platform != "win32":
-        has_avx512 = {"avx512f", "avx512dq"} <= flags
-        assert ("avx512" in kernels) is has_avx512
     assert set(kernels) <= set(KNOWN_KERNELS)
+    expected = expected_kernels()
+    if expected is None:  # no /proc/cpuinfo: the x86 baseline at least
+        assert kernels[:2] == ("portable", "sse2")
+        return
+    assert kernels == expected, BUILD_HINT
+
+
+def test_the_expected_kernels_follow_the_cpu_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    # expected_kernels is what makes a missing kernel fail: it must ask for
+    # every kernel a CPU's flags allow (the machine here has only some).
+    flags = {"sse2", "avx", "popcnt"}
+    monkeypatch.setattr(platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(sys, "maxsize", 2**63 - 1)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(sys.modules[__name__], "cpu_flags", lambda: flags)
+    monkeypatch.setenv("CFLAGS", "-O2")
+    assert expected_kernels() == ("portable", "sse2")
+    flags |= {"avx2"}
+    assert expected_kernels() == ("portable", "sse2", "avx2")
+    flags |= {"avx512f", "avx512dq"}
+    assert expected_kernels() == ("portable", "sse2", "avx2", "avx512")
+    monkeypatch.setenv("CFLAGS", "-O2 -DRVH_NO_AVX2")
+    assert expected_kernels() == ("portable", "sse2", "avx512")
+    monkeypatch.setenv("CFLAGS", "-DRVH_NO_SIMD")
+    assert expected_kernels() == ("portable",)
+    monkeypatch.delenv("CFLAGS")
+    monkeypatch.setattr(sys, "maxsize", 2**31 - 1)  # a 32-bit x86 build
+    assert expected_kernels() == ("portable", "sse2")
+    monkeypatch.setattr(platform, "machine", lambda: "aarch64")
+    assert expected_kernels() == ("portable", "neon")
 
 
 def test_kernel_env_picks_the_kernel(compiled_core: ModuleType) -> None:

@@ -4,7 +4,8 @@ Placement must be a function of the router's state and its down set alone,
 never of the order of events; only the keys of the node that changed move;
 and every lookup (node_for, nodes_for, slot_for, slots_for, replicas_for,
 group) honours the down set.  The reference below is the detour as
-``_c/detour.h`` specifies it, written out from the JSON state with xxhash.
+``_c/detour.h`` specifies it, written out from the JSON state with xxhash
+and the paper's jump loop of tests/reference.py.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference import jump
 
-import rvh_stable
 from rvh_stable.router import Router
 
 np = pytest.importorskip("numpy")
@@ -51,7 +52,7 @@ class Reference:
         self.down = {s for s, name in enumerate(self.slots) if name in set(state["down"])}
 
     def memento(self, h: int, data: bytes) -> int:
-        b = rvh_stable.stable.jump_hash(h, self.size)
+        b = jump(h, self.size)
         r = self.replacer.get(b, -1)
         while r >= 0:
             b = xxhash.xxh64_intdigest(data, b) % r

@@ -55,6 +55,8 @@ keys; ``_input`` reads lines; ``_output`` is the one writer.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import sys
 from collections.abc import Sequence
@@ -96,6 +98,18 @@ def _error(message: str) -> int:
     return 1
 
 
+def _print(text: str) -> int:
+    """Write ``text`` with the one writer: 0, or the exit status of its failure."""
+    try:
+        _output.write(text.encode("utf-8"))
+    except CliError as exc:
+        return _error(str(exc))
+    except BrokenPipeError:
+        _output.silence_stdout()
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """main(argv=None) -> int
 
@@ -112,11 +126,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     name, args_text = _commands.pick(list(sys.argv[1:] if argv is None else argv))
     command = _commands.load(name)
+    printed = io.StringIO()  # argparse's --help and --version text, written below
     try:
         parser = command.build_parser()
-        args = parser.parse_args(args_text)
+        with contextlib.redirect_stdout(printed):
+            args = parser.parse_args(args_text)
     except SystemExit as exc:  # --help and --version (0), usage errors (2)
-        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+        if printed.getvalue():
+            # Through the one writer, so that a closed stdout or a full disk
+            # is exit 1 here too (argparse itself ignores a failed write).
+            return _print(printed.getvalue()) or code
+        return code
     saved = _log_to_stderr(args.level)
     try:
         return command.run(args)

@@ -8,6 +8,8 @@ message the CliError carries.
 from __future__ import annotations
 
 import argparse
+import os
+import unicodedata
 from typing import Any
 
 from .. import _rules
@@ -144,7 +146,15 @@ def parse_nodes(text: str, flag: str) -> dict[str, int]:
     weights: dict[str, int] = {}
     for part in as_typed(text).split(","):
         name, equals, weight_text = part.partition("=")
-        weight = parse_int(weight_text) if equals else 1
+        try:
+            weight = parse_int(weight_text) if equals else 1
+        except HugeInt as huge:  # the Router's own error, the value by its digits
+            from ..router import MAX_SLOTS
+
+            raise CliError(
+                f"{flag}: weight of node {name!r} must be an int in [1, {MAX_SLOTS}], "
+                f"got {huge.shown}"
+            ) from None
         if not name:
             raise CliError(f"{flag}: an empty node name in {show(text)}")
         if weight is None:
@@ -157,29 +167,64 @@ def parse_nodes(text: str, flag: str) -> dict[str, int]:
     return weights
 
 
+def printable(router: Any, flag: str) -> Any:
+    """``router``, whose node names the output can carry: CliError naming
+    ``flag`` and the name for one with a control character (a newline or a
+    tab would break the lines the commands print)."""
+    for name in router.nodes:
+        if any(unicodedata.category(c) == "Cc" for c in name):
+            raise CliError(
+                f"{flag}: node name {name!r} has a control character: "
+                "the output's lines cannot carry it"
+            )
+    return router
+
+
 def router_of_spec(text: str, flag: str, options: dict[str, Any] | None = None) -> Any:
     """The Router of a node spec (see parse_nodes), with ``options`` (hasher, seed)."""
     from ..router import Router
 
     try:
-        return Router(parse_nodes(text, flag), **(options or {}))
+        return printable(Router(parse_nodes(text, flag), **(options or {})), flag)
     except (ValueError, TypeError) as exc:
         raise CliError(f"{flag}: {exc}") from None
 
 
-def read_state(path: str, flag: str) -> Any:
-    """The Router of state file ``path``; CliError naming ``flag`` when it
-    cannot be read or is not a state."""
+#: The most bytes a state file may have: 2**20 slots (the most a router
+#: holds) with names of about 60 characters.  A larger file (or /dev/zero) is
+#: refused before it is read whole.
+MAX_STATE_BYTES = 64 << 20
+
+
+def read_state_file(path: str, flag: str) -> tuple[Any, bytes, os.stat_result]:
+    """The Router of state file ``path``, the file's bytes and its status,
+    read once; CliError naming ``flag`` (when given) when it cannot be read,
+    is larger than MAX_STATE_BYTES, is not a state, or names a node the
+    output cannot carry."""
     from ..router import Router
 
+    where = f"{flag}: " if flag else ""
+    if path == "-":
+        raise CliError(f"{where}a state is read from a file, not from stdin ('-')")
     try:
         with open(path, "rb") as f:
-            text = f.read()
+            seen = os.fstat(f.fileno())
+            text = f.read(MAX_STATE_BYTES + 1)
     except OSError as exc:
-        raise CliError(f"{flag}: cannot read {path!r}: {reason(exc)}") from None
+        raise CliError(f"{where}cannot read {path!r}: {reason(exc)}") from None
     except ValueError as exc:  # a NUL in the name (main() given a str)
-        raise CliError(f"{flag}: cannot read {path!r}: {exc}") from None
+        raise CliError(f"{where}cannot read {path!r}: {exc}") from None
+    if len(text) > MAX_STATE_BYTES:
+        raise CliError(
+            f"{where}{path!r} is larger than {MAX_STATE_BYTES >> 20} MiB: not a router state"
+        )
     try:
-        return Router.from_json(text)
+        router = Router.from_json(text)
     except ValueError as exc:
-        raise CliError(f"{flag}: {path!r}: {exc}") from None
+        raise CliError(f"{where}{path!r}: {exc}") from None
+    return printable(router, flag or path), text, seen
+
+
+def read_state(path: str, flag: str) -> Any:
+    """The Router of state file ``path`` (see read_state_file)."""
+    return read_state_file(path, flag)[0]

@@ -78,7 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print each moved key with its old and new owner instead of the summary",
     )
     parser.add_argument(
-        "--plot", metavar="PNG", help="also draw the loads and the flows as a PNG chart"
+        "--plot",
+        metavar="PNG",
+        help=(
+            "also draw the loads and the flows as a chart: PNG, or the format of the "
+            "name's suffix (.svg, .pdf)"
+        ),
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(level="warn")  # the frame's logging: warnings only
@@ -220,10 +225,10 @@ def run(args: argparse.Namespace) -> int:
     result = tally.plan()
     if moved is None:
         _output.write((_summary(result, args.top, args.format) + "\n").encode("utf-8"))
-    if args.plot:
+    if args.plot is not None:
         try:
             result.plot(args.plot)
-        except ImportError as exc:
+        except (ImportError, ValueError) as exc:
             raise CliError(f"--plot: {exc}") from None
         except OSError as exc:
             raise CliError(f"--plot: cannot write {args.plot!r}: {reason(exc)}") from None

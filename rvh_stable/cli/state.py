@@ -29,7 +29,13 @@ from typing import Any
 
 from . import _output
 from ._common import PROG, CliError, reason, show
-from ._options import add_hash_options, parse_hash_options, parse_nodes, router_of_spec
+from ._options import (
+    add_hash_options,
+    parse_hash_options,
+    parse_nodes,
+    read_state_file,
+    router_of_spec,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,20 +145,7 @@ def _write_atomically(path: str, data: bytes, seen: os.stat_result) -> None:
 
 def _load(path: str) -> tuple[Any, bytes, os.stat_result]:
     """The Router of state file ``path``, the file's bytes and its status, read once."""
-    from ..router import Router
-
-    try:
-        with open(path, "rb") as f:
-            seen = os.fstat(f.fileno())
-            text = f.read()
-    except OSError as exc:
-        raise CliError(f"cannot read {path!r}: {reason(exc)}") from None
-    except ValueError as exc:  # a NUL in the name (main() given a str)
-        raise CliError(f"cannot read {path!r}: {exc}") from None
-    try:
-        return Router.from_json(text), text, seen
-    except ValueError as exc:
-        raise CliError(f"{path!r}: {exc}") from None
+    return read_state_file(path, "")
 
 
 def _change(args: argparse.Namespace) -> int:
