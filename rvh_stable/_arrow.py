@@ -6,8 +6,12 @@ or ``__arrow_c_array__``: pyarrow arrays, Polars series, Arrow-backed pandas
 series) hands over C structs (the Arrow C data interface); this module reads
 them with ctypes, so the pure core needs neither pyarrow nor a compiler.
 Every key type the compiled core reads is read here to the Python value the
-same key would be given as: an int, a str (utf8 types), bytes (binary types),
-or None for a null.  Dictionary-encoded arrays are decoded.
+same key would be given as: an int, a str (utf8 types), bytes (binary types
+and a utf8 key that is not valid UTF-8: its bytes are the key, as they are
+for the compiled core), or None for a null.  Dictionary-encoded arrays are
+decoded.  A key a malformed array puts outside its buffers is a
+:class:`Malformed`, checked as ``_c/arrow_checks.h`` checks it, before any
+read: the interface gives no buffer sizes, so an unchecked read could crash.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 from . import _rules
 
-__all__ = ["read_keys"]
+__all__ = ["Malformed", "check_key", "read_keys"]
 
 
 class _Schema(ctypes.Structure):
@@ -79,10 +83,16 @@ _capsule_pointer.restype = ctypes.c_void_p
 _capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
 
 
+_STRUCT_NAMES = {_Schema: "ArrowSchema", _Array: "ArrowArray", _Stream: "ArrowArrayStream"}
+
+
 def _moved(capsule: object, name: bytes, kind: type[ctypes.Structure]) -> Any:
     """The struct in ``capsule``, moved out of it (the capsule's copy is
-    marked released, as the interface's consumers do)."""
+    marked released, as the interface's consumers do); ValueError when it was
+    released already (read before: its memory may be freed)."""
     source = kind.from_address(_capsule_pointer(capsule, name))
+    if not source.release:
+        _rules.raise_arrow_released(_STRUCT_NAMES[kind])
     mine = kind()
     ctypes.pointer(mine)[0] = source
     source.release = None
@@ -94,8 +104,101 @@ def _release(struct: Any, kind: Any) -> None:
         kind(struct.release)(ctypes.byref(struct))
 
 
+class Malformed:
+    """A key that a malformed array puts outside its buffers (never read):
+    ``problem`` is a key of ``_rules.ARROW_MALFORMED``."""
+
+    __slots__ = ("problem",)
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+    def __repr__(self) -> str:
+        return f"Malformed({self.problem!r})"
+
+
+def check_key(key: object, index: int) -> None:
+    """ValueError for keys[index] of :func:`read_keys` that is no key: a null
+    or a :class:`Malformed` one."""
+    if key is None:
+        _rules.raise_key_null(index)
+    if isinstance(key, Malformed):
+        _rules.raise_arrow_malformed(index, key.problem)
+
+
+_BACKWARDS, _OUTSIDE, _VIEW, _INDEX = (
+    Malformed(p) for p in ("backwards", "outside", "view", "index")
+)
+
+
 def _string_at(address: int, size: int) -> bytes:
     return ctypes.string_at(address, size) if size else b""
+
+
+def _lacks_buffers(array: Any, layout: str) -> bool:
+    """Whether ``array`` lacks a buffer its layout reads (as
+    rvh_arrow_column_init says)."""
+    needed = 2 if layout == "int" else 3
+    if array.n_buffers < needed or not array.buffers:
+        return True
+    return array.length > 0 and not array.buffers[1]
+
+
+def _offsets_reader(array: Any, kind: _rules.ArrowKeyType) -> Any:
+    """A function of element j (offset included): its bytes, or a Malformed
+    when its offsets are not within ``low <= start <= end <= high``, the
+    bounds of the array's range (arrow_checks.h: rvh_arrow_range_bad)."""
+    width = ctypes.c_int32 if kind.layout == "bytes" else ctypes.c_int64
+    size, offsets, data = ctypes.sizeof(width), array.buffers[1], array.buffers[2]
+
+    def offset(j: int) -> int:
+        return int(width.from_address(offsets + j * size).value)
+
+    low, high = 0, 0
+    if array.length > 0:
+        low = max(offset(array.offset), 0)
+        high = offset(array.offset + array.length) if data else 0
+
+    def read(j: int) -> bytes | Malformed:
+        start, end = offset(j), offset(j + 1)
+        if start > end:
+            return _BACKWARDS
+        if start < low or end > high:
+            return _OUTSIDE
+        return _string_at(data + start, end - start)
+
+    return read
+
+
+def _views_reader(array: Any) -> Any:
+    """As _offsets_reader, for views: a view's bytes are within its data
+    buffer's size, the array's last buffer (rvh_arrow_view_bad)."""
+    buffers, n_data = array.buffers, array.n_buffers - 3
+    sizes = buffers[array.n_buffers - 1]
+
+    def read(j: int) -> bytes | Malformed:
+        view = buffers[1] + 16 * j
+        length, which, at = (ctypes.c_int32.from_address(view + k).value for k in (0, 8, 12))
+        if length < 0:
+            return _VIEW
+        if length <= 12:
+            return _string_at(view + 4, length)
+        if not (0 <= which < n_data and at >= 0 and buffers[2 + which]):
+            return _VIEW
+        if at + length > ctypes.c_int64.from_address(sizes + 8 * which).value:
+            return _VIEW
+        return _string_at(buffers[2 + which] + at, length)
+
+    return read
+
+
+def _as_text(data: bytes) -> str | bytes:
+    """A utf8 key's value: its str, or its bytes when they are not UTF-8
+    (hashed as they are, as the compiled core hashes them)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
 
 
 def _values(
@@ -104,6 +207,8 @@ def _values(
     """The keys of one array of type ``kind``; with ``dictionary_values``,
     ``kind`` is its indices' type."""
     length, offset = array.length, array.offset
+    if _lacks_buffers(array, kind.layout):
+        _rules.raise_arrow_failed("an array lacks its buffers")
     buffers = array.buffers
     validity = buffers[0] if array.null_count != 0 else None
 
@@ -115,31 +220,25 @@ def _values(
 
     if dictionary_values is not None:  # dictionary indices
         indices = _ints(buffers[1], offset, length, kind.width, kind.signed)
-        return [dictionary_values[indices[i]] if valid(i) else None for i in range(length)]
+        entries = dictionary_values
+
+        def entry(i: int) -> Any:  # a negative index is out of range too, as in C
+            if not valid(i):
+                return None
+            return entries[indices[i]] if 0 <= indices[i] < len(entries) else _INDEX
+
+        return [entry(i) for i in range(length)]
     if kind.layout == "int":
         values = _ints(buffers[1], offset, length, kind.width, kind.signed)
         return [values[i] if valid(i) else None for i in range(length)]
+    read = _views_reader(array) if kind.layout == "view" else _offsets_reader(array, kind)
     found: list[Any] = []
     for i in range(length):
-        if not valid(i):
-            found.append(None)
-            continue
-        j = offset + i
-        if kind.layout in ("bytes", "large"):
-            width = ctypes.c_int32 if kind.layout == "bytes" else ctypes.c_int64
-            start = width.from_address(buffers[1] + j * ctypes.sizeof(width)).value
-            end = width.from_address(buffers[1] + (j + 1) * ctypes.sizeof(width)).value
-            data = _string_at(buffers[2] + start, end - start)
-        else:  # a view: length, then 12 inline bytes, or a prefix, a buffer and an offset
-            view = buffers[1] + 16 * j
-            size = ctypes.c_int32.from_address(view).value
-            if size <= 12:
-                data = _string_at(view + 4, size)
-            else:
-                which = ctypes.c_int32.from_address(view + 8).value
-                at = ctypes.c_int32.from_address(view + 12).value
-                data = _string_at(buffers[2 + which] + at, size)
-        found.append(data.decode("utf-8", "surrogateescape") if kind.text else data)
+        data = read(offset + i) if valid(i) else None
+        if kind.text and isinstance(data, bytes):
+            found.append(_as_text(data))
+        else:
+            found.append(data)
     return found
 
 
@@ -166,12 +265,16 @@ def _array_values(array: Any, schema: Any) -> list[Any]:
     kind, indices = _checked_types(schema)
     if indices is None:
         return _values(array, kind, None)
+    if not array.dictionary:
+        _rules.raise_arrow_failed("a dictionary array lacks its dictionary")
     return _values(array, indices, _values(array.dictionary.contents, kind, None))
 
 
 def read_keys(obj: Any) -> list[Any]:
     """The keys of an Arrow-exporting object, in order, as Python values
-    (None for a null); TypeError naming the Arrow type for one no key has."""
+    (None for a null, a Malformed for a key outside the array's buffers:
+    :func:`check_key` raises for both); TypeError naming the Arrow type for
+    one no key has; ValueError for a capsule read before."""
     values: list[Any] = []
     if hasattr(type(obj), "__arrow_c_stream__"):
         stream = _moved(obj.__arrow_c_stream__(), b"arrow_array_stream", _Stream)

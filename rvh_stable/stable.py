@@ -302,11 +302,10 @@ def _int_buffer_values(keys: object, is_ndarray: bool) -> list[int] | None:
 
 def _arrow_u64s(keys: object, hash_bytes: Callable[[bytes], int]) -> list[tuple[object, int]]:
     """Each key of an Arrow-exporting ``keys`` (read by _arrow) with its uint64;
-    a null is a ValueError with its index, like an empty key."""
+    a null or a malformed key is a ValueError with its index, like an empty key."""
     found = []
     for i, key in enumerate(_arrow.read_keys(keys)):
-        if key is None:
-            _rules.raise_key_null(i)
+        _arrow.check_key(key, i)
         found.append((key, _key_to_u64(key, i, hash_bytes)))
     return found
 

@@ -21,7 +21,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hashers.h" /* rvh_key_hash */
+#include "arrow_checks.h" /* the bounds of a malformed array's reads */
+#include "hashers.h"      /* rvh_key_hash */
 #include "xxh64.h"
 
 /* The interface's structs, as the specification fixes them (with its own
@@ -77,7 +78,8 @@ enum {
 /* One array (a chunk) of keys, checked by the glue: its layout and buffers.
  * A dictionary-encoded array reads its indices here (an integer layout)
  * and its values through `dictionary`, whose keys are hashed once each into
- * dict_keys (and whose bad entries, null or empty, are marked in dict_bad). */
+ * dict_keys (and whose bad entries, null, empty or malformed, are marked in
+ * dict_bad). */
 typedef struct rvh_arrow_column {
     int layout;
     int width, is_signed;        /* RVH_ARROW_INT */
@@ -85,17 +87,32 @@ typedef struct rvh_arrow_column {
     const uint8_t *validity;     /* NULL: no nulls */
     const void *values;          /* integers, offsets or views */
     const uint8_t *data;         /* RVH_ARROW_BYTES, RVH_ARROW_LARGE: the bytes */
-    const uint8_t *const *data_buffers; /* RVH_ARROW_VIEW: the variadic buffers */
+    int64_t low, high;           /* RVH_ARROW_BYTES, RVH_ARROW_LARGE: the data's bounds */
+    const uint8_t *const *data_buffers; /* RVH_ARROW_VIEW: the variadic buffers, */
+    int64_t n_data;                     /* how many, */
+    const void *data_sizes;             /* and their sizes (int64s) */
     const struct rvh_arrow_column *dictionary; /* NULL unless dictionary-encoded */
     const uint64_t *dict_keys;   /* the dictionary's keys, hashed */
     const uint8_t *dict_bad;     /* per dictionary entry: 0, or an RVH_ARROW_BAD_ kind */
 } rvh_arrow_column;
 
-/* Why a key cannot be hashed. */
-enum { RVH_ARROW_OK = 0, RVH_ARROW_BAD_NULL = 1, RVH_ARROW_BAD_EMPTY = 2 };
+/* Loads that do not assume alignment: producers need not align their
+ * buffers (Polars' large offsets are not, found by UBSan), and memcpy of a
+ * fixed size compiles to one load where the CPU allows unaligned ones. */
+static inline int64_t rvh_load_i32(const void *base, int64_t j) {
+    int32_t v;
+    memcpy(&v, (const uint8_t *)base + 4 * j, 4);
+    return v;
+}
+static inline int64_t rvh_load_i64(const void *base, int64_t j) {
+    int64_t v;
+    memcpy(&v, (const uint8_t *)base + 8 * j, 8);
+    return v;
+}
 
-/* Fill a column from an imported array (buffers as the layout has them).
- * Returns 0, or -1 when the buffers are not there. */
+/* Fill a column from an imported array (buffers as the layout has them),
+ * with the bounds arrow_checks.h checks its keys against.  Returns 0, or -1
+ * when the buffers are not there. */
 static inline int rvh_arrow_column_init(rvh_arrow_column *c, const struct ArrowArray *a,
                                         int layout, int width, int is_signed) {
     memset(c, 0, sizeof *c);
@@ -107,28 +124,26 @@ static inline int rvh_arrow_column_init(rvh_arrow_column *c, const struct ArrowA
     if (a->n_buffers < 2 || a->buffers == NULL) return -1;
     c->validity = a->null_count == 0 ? NULL : (const uint8_t *)a->buffers[0];
     c->values = a->buffers[1];
+    if (a->length > 0 && c->values == NULL) return -1;
     if (layout == RVH_ARROW_BYTES || layout == RVH_ARROW_LARGE) {
         if (a->n_buffers < 3) return -1;
         c->data = (const uint8_t *)a->buffers[2];
+        if (a->length > 0) {
+            int64_t (*load)(const void *, int64_t) =
+                layout == RVH_ARROW_BYTES ? rvh_load_i32 : rvh_load_i64;
+            rvh_arrow_data_bounds(load(c->values, a->offset),
+                                  load(c->values, a->offset + a->length), c->data != NULL,
+                                  &c->low, &c->high);
+        }
     } else if (layout == RVH_ARROW_VIEW) {
+        /* validity, views, the data buffers, then their sizes */
+        if (a->n_buffers < 3) return -1;
         c->data_buffers = (const uint8_t *const *)(a->buffers + 2);
+        c->n_data = a->n_buffers - 3;
+        c->data_sizes = a->buffers[a->n_buffers - 1];
+        if (c->n_data > 0 && c->data_sizes == NULL) return -1;
     }
-    if (a->length > 0 && c->values == NULL) return -1;
     return 0;
-}
-
-/* Loads that do not assume alignment: producers need not align their
- * buffers (Polars' large offsets are not, found by UBSan), and memcpy of a
- * fixed size compiles to one load where the CPU allows unaligned ones. */
-static inline int32_t rvh_load_i32(const void *base, int64_t j) {
-    int32_t v;
-    memcpy(&v, (const uint8_t *)base + 4 * j, 4);
-    return v;
-}
-static inline int64_t rvh_load_i64(const void *base, int64_t j) {
-    int64_t v;
-    memcpy(&v, (const uint8_t *)base + 8 * j, 8);
-    return v;
 }
 
 static inline int rvh_arrow_valid(const rvh_arrow_column *c, int64_t i) {
@@ -159,26 +174,35 @@ static inline uint64_t rvh_arrow_int(const rvh_arrow_column *c, int64_t i) {
     }
 }
 
-/* Element i's bytes (the string and binary layouts). */
-static inline const uint8_t *rvh_arrow_bytes(const rvh_arrow_column *c, int64_t i, size_t *size) {
+/* Element i's bytes (the string and binary layouts), or NULL with *bad
+ * set when the array puts them outside its buffers. */
+static inline const uint8_t *rvh_arrow_bytes(const rvh_arrow_column *c, int64_t i, size_t *size,
+                                             int *bad) {
     int64_t j = c->offset + i;
-    if (c->layout == RVH_ARROW_BYTES) {
-        int32_t start = rvh_load_i32(c->values, j);
-        *size = (size_t)(rvh_load_i32(c->values, j + 1) - start);
-        return c->data + start;
-    }
-    if (c->layout == RVH_ARROW_LARGE) {
-        int64_t start = rvh_load_i64(c->values, j);
-        *size = (size_t)(rvh_load_i64(c->values, j + 1) - start);
+    if (c->layout != RVH_ARROW_VIEW) {
+        int64_t start, end;
+        if (c->layout == RVH_ARROW_BYTES) {
+            start = rvh_load_i32(c->values, j);
+            end = rvh_load_i32(c->values, j + 1);
+        } else {
+            start = rvh_load_i64(c->values, j);
+            end = rvh_load_i64(c->values, j + 1);
+        }
+        *bad = rvh_arrow_range_bad(start, end, c->low, c->high);
+        if (*bad != RVH_ARROW_OK) return NULL;
+        *size = (size_t)(end - start);
         return c->data + start;
     } else { /* RVH_ARROW_VIEW: length, then 12 inline bytes or prefix, buffer, offset */
         const uint8_t *view = (const uint8_t *)c->values + 16 * j;
         int32_t length, buffer, offset;
         memcpy(&length, view, 4);
-        *size = (size_t)length;
-        if (length <= 12) return view + 4;
         memcpy(&buffer, view + 8, 4);
         memcpy(&offset, view + 12, 4);
+        *bad = rvh_arrow_view_bad(length, buffer, offset, c->n_data, c->data_buffers,
+                                  c->data_sizes);
+        if (*bad != RVH_ARROW_OK) return NULL;
+        *size = (size_t)length;
+        if (length <= 12) return view + 4;
         return c->data_buffers[buffer] + offset;
     }
 }
@@ -188,19 +212,23 @@ static inline const uint8_t *rvh_arrow_bytes(const rvh_arrow_column *c, int64_t 
 static inline int64_t rvh_arrow_utf8_xxh64(const rvh_arrow_column *c, int64_t first,
                                            int64_t count, uint64_t *keys, int *bad) {
     const void *offsets = (const int32_t *)c->values + c->offset + first;
+    const int64_t low = c->low, high = c->high;
     int64_t t;
     /* Two keys a step: their two hashes, independent, interleave in one
-     * block of code (measured: 5% faster than one at a time).  An empty key
-     * leaves this loop for the one below, which reports it. */
+     * block of code (measured: 5% faster than one at a time).  Both keys'
+     * bounds (arrow_checks.h) in four comparisons: low <= start < middle <
+     * end <= high.  An empty key, or one out of bounds, leaves this loop for
+     * the one below, which reports it. */
     for (t = 0; t + 1 < count; t += 2) {
-        int32_t start = rvh_load_i32(offsets, t), middle = rvh_load_i32(offsets, t + 1),
+        int64_t start = rvh_load_i32(offsets, t), middle = rvh_load_i32(offsets, t + 1),
                 end = rvh_load_i32(offsets, t + 2);
-        if (middle == start || end == middle) break;
+        if (start < low || middle <= start || end <= middle || end > high) break;
         keys[t] = rvh_xxh64(c->data + start, (size_t)(middle - start));
         keys[t + 1] = rvh_xxh64(c->data + middle, (size_t)(end - middle));
     }
     for (; t < count; t++) {
-        int32_t start = rvh_load_i32(offsets, t), end = rvh_load_i32(offsets, t + 1);
+        int64_t start = rvh_load_i32(offsets, t), end = rvh_load_i32(offsets, t + 1);
+        if ((*bad = rvh_arrow_range_bad(start, end, low, high)) != RVH_ARROW_OK) return t;
         if (end == start) {
             *bad = RVH_ARROW_BAD_EMPTY;
             return t;
@@ -230,7 +258,8 @@ static inline int64_t rvh_arrow_plain_keys(const rvh_arrow_column *c, const rvh_
             keys[t] = rvh_arrow_int(c, first + t);
             continue;
         }
-        p = rvh_arrow_bytes(c, first + t, &size);
+        p = rvh_arrow_bytes(c, first + t, &size, bad);
+        if (p == NULL) return t;
         if (size == 0) {
             *bad = RVH_ARROW_BAD_EMPTY;
             return t;
@@ -253,8 +282,9 @@ static inline int64_t rvh_arrow_keys(const rvh_arrow_column *c, const rvh_key_ha
             return t;
         }
         index = rvh_arrow_int(c, first + t);
-        if (index >= (uint64_t)c->dictionary->length) { /* a broken array: no key there */
-            *bad = RVH_ARROW_BAD_NULL;
+        /* a negative index, widened with its sign, is past the end too */
+        if (index >= (uint64_t)c->dictionary->length) {
+            *bad = RVH_ARROW_BAD_INDEX;
             return t;
         }
         if (c->dict_bad[index]) {
@@ -289,6 +319,7 @@ static inline void rvh_arrow_hash_dictionary(const rvh_arrow_column *d, const rv
  * little-endian bytes (written into scratch). */
 static inline const uint8_t *rvh_arrow_rehash_bytes(const rvh_arrow_column *c, int64_t i,
                                                     uint8_t scratch[8], size_t *size) {
+    int bad;
     if (c->dictionary != NULL) {
         i = (int64_t)rvh_arrow_int(c, i);
         c = c->dictionary;
@@ -300,7 +331,7 @@ static inline const uint8_t *rvh_arrow_rehash_bytes(const rvh_arrow_column *c, i
         *size = 8;
         return scratch;
     }
-    return rvh_arrow_bytes(c, i, size);
+    return rvh_arrow_bytes(c, i, size, &bad);
 }
 
 #endif /* RVH_ARROW_H */

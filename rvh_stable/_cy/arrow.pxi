@@ -12,6 +12,11 @@ cdef enum:
 cdef dict _ARROW_LAYOUTS = {
     "int": ARROW_INT, "bytes": ARROW_BYTES, "large": ARROW_LARGE, "view": ARROW_VIEW,
 }
+# _rules.ARROW_MALFORMED's problems, by _c/arrow_checks.h's kind.
+cdef dict _ARROW_MALFORMED = {
+    ARROW_BAD_BACKWARDS: "backwards", ARROW_BAD_OUTSIDE: "outside", ARROW_BAD_VIEW: "view",
+    ARROW_BAD_INDEX: "index",
+}
 
 
 @cython.final
@@ -87,6 +92,8 @@ cdef class _ArrowSource(_KeySource):
         if hasattr(type(keys), "__arrow_c_stream__"):
             capsule = keys.__arrow_c_stream__()
             stream = <ArrowArrayStream*>PyCapsule_GetPointer(capsule, "arrow_array_stream")
+            if stream.release == NULL:
+                _rules.raise_arrow_released("ArrowArrayStream")
             memcpy(&self.stream, stream, sizeof(ArrowArrayStream))
             stream.release = NULL  # moved here
             if self.stream.get_schema(&self.stream, &self.schema) != 0:
@@ -107,9 +114,15 @@ cdef class _ArrowSource(_KeySource):
         else:
             schema_capsule, array_capsule = keys.__arrow_c_array__()
             schema = <ArrowSchema*>PyCapsule_GetPointer(schema_capsule, "arrow_schema")
+            source = <ArrowArray*>PyCapsule_GetPointer(array_capsule, "arrow_array")
+            # Moved out of their capsules below: a capsule read before has
+            # nothing left (its structs' memory may be freed already).
+            if schema.release == NULL:
+                _rules.raise_arrow_released("ArrowSchema")
+            if source.release == NULL:
+                _rules.raise_arrow_released("ArrowArray")
             memcpy(&self.schema, schema, sizeof(ArrowSchema))
             schema.release = NULL
-            source = <ArrowArray*>PyCapsule_GetPointer(array_capsule, "arrow_array")
             array = <ArrowArray*>PyMem_Malloc(sizeof(ArrowArray))
             if array == NULL:
                 raise MemoryError()
@@ -195,6 +208,8 @@ cdef class _ArrowSource(_KeySource):
     cdef int raise_bad(self, Py_ssize_t i, int bad) except -1:
         if bad == ARROW_BAD_NULL:
             _rules.raise_key_null(i)
+        if bad != ARROW_BAD_EMPTY:
+            _rules.raise_arrow_malformed(i, _ARROW_MALFORMED[bad])
         _rules.raise_key_empty("" if self.kind.text else b"", i)
 
 

@@ -97,6 +97,11 @@ cdef extern from "_c/arrow.h":
         ARROW_LARGE "RVH_ARROW_LARGE"
         ARROW_VIEW "RVH_ARROW_VIEW"
         ARROW_BAD_NULL "RVH_ARROW_BAD_NULL"
+        ARROW_BAD_EMPTY "RVH_ARROW_BAD_EMPTY"
+        ARROW_BAD_BACKWARDS "RVH_ARROW_BAD_BACKWARDS"
+        ARROW_BAD_OUTSIDE "RVH_ARROW_BAD_OUTSIDE"
+        ARROW_BAD_VIEW "RVH_ARROW_BAD_VIEW"
+        ARROW_BAD_INDEX "RVH_ARROW_BAD_INDEX"
     int _arrow_column_init "rvh_arrow_column_init"(_arrow_column* c, const ArrowArray* a,
                                                    int layout, int width, int is_signed) noexcept
     void _arrow_hash_dictionary "rvh_arrow_hash_dictionary"(

@@ -26,11 +26,14 @@ from .algorithms import (
 )
 from .arrow import (
     ARROW_KEY_TYPES,
+    ARROW_MALFORMED,
     ArrowKeyType,
     arrow_key_type,
     arrow_type_name,
     is_arrow,
     raise_arrow_failed,
+    raise_arrow_malformed,
+    raise_arrow_released,
     raise_arrow_type,
     raise_key_null,
 )
@@ -75,6 +78,7 @@ from .memento import (
 
 __all__ = [
     "ARROW_KEY_TYPES",
+    "ARROW_MALFORMED",
     "DEFAULT_HASHER",
     "DEFAULT_VARIANT",
     "HASHERS",
@@ -105,6 +109,8 @@ __all__ = [
     "key_list",
     "raise_all_down",
     "raise_arrow_failed",
+    "raise_arrow_malformed",
+    "raise_arrow_released",
     "raise_arrow_type",
     "raise_data_type",
     "raise_index_failed",

@@ -130,3 +130,32 @@ def raise_key_null(index: int) -> NoReturn:
 
 def raise_arrow_failed(what: str) -> NoReturn:
     raise ValueError(f"keys: the Arrow producer failed: {what}")
+
+
+def raise_arrow_released(struct: str) -> NoReturn:
+    """``struct`` ("ArrowSchema", "ArrowArray", "ArrowArrayStream"), taken
+    from a capsule, was released: a consumer moved it out before (a capsule
+    holds its struct for one reader), or its producer marked it so."""
+    raise ValueError(
+        f"keys: the Arrow {struct} was already released (a capsule can be read once): "
+        "export the keys again"
+    )
+
+
+#: What is wrong with a malformed Arrow array, by the kind both cores report
+#: (``_c/arrow_checks.h``'s RVH_ARROW_BAD_ names, in lower case): the
+#: interface gives buffers without their sizes, so a producer's bad offsets,
+#: views or indices are caught where the key is read.
+ARROW_MALFORMED: dict[str, str] = {
+    "backwards": "the Arrow array's offsets go backwards",
+    "outside": "the Arrow array's offsets point outside its data",
+    "view": "the Arrow array's view points outside its data buffers",
+    "index": "the Arrow array's dictionary index is out of range",
+}
+
+
+def raise_arrow_malformed(index: int, problem: str) -> NoReturn:
+    """keys[index] cannot be read: ``problem`` is a key of ARROW_MALFORMED."""
+    raise _placed(
+        ValueError(f"keys[{index}]: {ARROW_MALFORMED[problem]} (malformed array)"), index, None
+    )
