@@ -63,10 +63,15 @@ def run_ci(tmp_path: Path, **fail: int) -> tuple[int, list[str]]:
     # Not root: the apt-get steps are skipped.
     (bin_dir / "id").write_text("#!/bin/sh\necho 1000\n", encoding="utf-8")
     (bin_dir / "id").chmod(0o755)
-    for tool in ("dirname", "rm", "mkdir"):
+    for tool in ("dirname", "rm", "mkdir", "bash"):
         found = shutil.which(tool)
         assert found is not None, tool
         (bin_dir / tool).symlink_to(found)
+    # tools/asan.sh (the sanitized Arrow run) is a stub too, run by bash.
+    (tree / "tools").mkdir()
+    (tree / "tools" / "asan.sh").write_text(
+        '#!/bin/sh\necho "asan.sh $*" >> "$CI_LOG"\nexit "${FAIL_asan:-0}"\n', encoding="utf-8"
+    )
     log = tmp_path / "calls.log"
     log.touch()
     env = {
@@ -98,6 +103,7 @@ def test_ci_run_calls_every_step_when_all_pass(tmp_path: Path) -> None:
         "pip",
         "pytest",
         "pytest",
+        "asan.sh",
         "pip",
         "pytest",
         "pip",
@@ -114,6 +120,11 @@ def test_a_failure_in_the_readme_command_ends_the_run(tmp_path: Path, failing: s
     # The failing program is the last one called: nothing after it ran.
     assert calls[-1] == failing
     assert calls.count(failing) == 1
+
+
+def test_a_failing_sanitized_run_ends_the_run(tmp_path: Path) -> None:
+    status, calls = run_ci(tmp_path, asan=5)
+    assert (status, calls[-1]) == (5, "asan.sh")
 
 
 def test_a_failing_linter_ends_the_run(tmp_path: Path) -> None:
