@@ -116,10 +116,12 @@
  * width is usable where the CPU has its instructions and the OS saves its
  * registers (XCR0); XGETBV itself exists only where CPUID says OSXSAVE. */
 #if RVH_AVX2 || RVH_AVX512
+#include <stdint.h>
 #if RVH_MSVC
-#include <intrin.h>
+#include <intrin.h> /* __cpuidex, _xgetbv, __rdtsc */
 #else
 #include <cpuid.h>
+#include <x86intrin.h> /* __rdtsc */
 #endif
 
 /* CPUID leaf `leaf`, subleaf `subleaf`: regs = EAX, EBX, ECX, EDX.  Returns
@@ -161,6 +163,20 @@ static inline int rvh_cpu_has_avx2(void) {
     if ((rvh_xcr0() & 0x6) != 0x6) return 0;
     if (!rvh_cpuid(7, 0, r)) return 0;
     return (r[1] & (1u << 5)) != 0; /* AVX2 */
+}
+#endif
+
+#if RVH_AVX2
+/* AVX2 as above, and FMA (the avx2-rcp kernel's reciprocal). */
+static inline int rvh_cpu_has_avx2_fma(void) {
+    unsigned int r[4]; /* EAX, EBX, ECX, EDX */
+    return rvh_cpu_has_avx2() && rvh_cpuid(1, 0, r) && (r[2] & (1u << 12)) != 0; /* FMA */
+}
+
+/* The time-stamp counter: the kernel table's calibration (kernels/table.h)
+ * compares two kernels by it, on the same core, microseconds apart. */
+static inline uint64_t rvh_ticks(void) {
+    return (uint64_t)__rdtsc();
 }
 #endif
 

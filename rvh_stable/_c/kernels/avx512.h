@@ -37,11 +37,33 @@
  * small, so that the kernel needs about 5 KB of stack. */
 #define RVH_Z_BUFFER 256
 
-/* Hash keys[0..count) into out[0..count), by the paper's loop or Guava's.
+/* The exact reciprocal and Guava's exact quotient, as in avx2.h (see its
+ * comment for why they equal the division), from AVX-512's 14-bit seed:
+ * three Newton steps (14, 28, 56 bits, then rounding), checked for all
+ * 2**31 divisors by tools/reciprocal_check.sh; two are not enough (on an
+ * Intel Sapphire Rapids, 2,483,241 divisors differ). */
+RVH_TARGET_INLINE(RVH_AVX512_ISA) __m512d rvh_avx512_reciprocal(__m512d b) {
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512d y = _mm512_rcp14_pd(b);
+    y = _mm512_fmadd_pd(y, _mm512_fnmadd_pd(b, y, one), y);
+    y = _mm512_fmadd_pd(y, _mm512_fnmadd_pd(b, y, one), y);
+    return _mm512_fmadd_pd(y, _mm512_fnmadd_pd(b, y, one), y);
+}
+
+RVH_TARGET_INLINE(RVH_AVX512_ISA) __m512d rvh_avx512_guava_quotient(__m512d a, __m512d b) {
+    const __m512d nonzero_b = _mm512_max_pd(b, _mm512_set1_pd(1.0 / 4294967296.0));
+    const __m512d y = rvh_avx512_reciprocal(nonzero_b);
+    const __m512d q = _mm512_mul_pd(a, y);
+    return _mm512_fmadd_pd(_mm512_fnmadd_pd(nonzero_b, q, a), y, q);
+}
+
+/* Hash keys[0..count) into out[0..count), by the paper's loop or Guava's,
+ * dividing (rcp 0) or by the exact reciprocal (1).
  * The lanes need enough keys to fill them a few times over: shorter
  * batches go to the SSE2 kernel. */
 RVH_TARGET_INLINE(RVH_AVX512_ISA) void rvh_avx512_loop(const uint64_t *keys, ptrdiff_t count,
-                                                       int32_t n, int64_t *out, const int guava) {
+                                                       int32_t n, int64_t *out, const int guava,
+                                                       const int rcp) {
     __m512i key[RVH_Z_GROUPS], slot[RVH_Z_GROUPS];
     __m512d j[RVH_Z_GROUPS];
     __mmask8 live[RVH_Z_GROUPS], in_flight[RVH_Z_GROUPS];
@@ -78,7 +100,13 @@ RVH_TARGET_INLINE(RVH_AVX512_ISA) void rvh_avx512_loop(const uint64_t *keys, ptr
     do {                                                                                        \
         __m512d p;                                                                              \
         key[g] = _mm512_add_epi64(_mm512_mullo_epi64(key[g], mult), one64);                     \
-        if (guava) { /* (j + 1) / (d / 2**31), d = 0 where Java's int d wraps: p = +inf */      \
+        if (rcp) { /* b = d / 2**31, exact; the same quotients by rvh_avx512_reciprocal */     \
+            __m512i d = _mm512_add_epi64(_mm512_srli_epi64(key[g], 33), one64);                 \
+            if (guava) d = _mm512_and_si512(d, low31);                                          \
+            __m512d b = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(d, bits21)), two21);   \
+            p = guava ? rvh_avx512_guava_quotient(_mm512_add_pd(j[g], one), b)                  \
+                      : _mm512_mul_pd(_mm512_add_pd(j[g], one), rvh_avx512_reciprocal(b));      \
+        } else if (guava) { /* (j + 1) / (d / 2**31), d = 0 where Java's int d wraps: +inf */  \
             __m512i d =                                                                         \
                 _mm512_and_si512(_mm512_add_epi64(_mm512_srli_epi64(key[g], 33), one64), low31); \
             p = _mm512_div_pd(                                                                  \
@@ -156,13 +184,25 @@ RVH_TARGET_INLINE(RVH_AVX512_ISA) void rvh_avx512_loop(const uint64_t *keys, ptr
 RVH_TARGET(RVH_AVX512_ISA)
 static inline void rvh_jump_keys_avx512(const uint64_t *keys, ptrdiff_t count, int32_t n,
                                         int64_t *out) {
-    rvh_avx512_loop(keys, count, n, out, 0);
+    rvh_avx512_loop(keys, count, n, out, 0, 0);
 }
 
 RVH_TARGET(RVH_AVX512_ISA)
 static inline void rvh_jump_keys_avx512_guava(const uint64_t *keys, ptrdiff_t count, int32_t n,
                                               int64_t *out) {
-    rvh_avx512_loop(keys, count, n, out, 1);
+    rvh_avx512_loop(keys, count, n, out, 1, 0);
+}
+
+RVH_TARGET(RVH_AVX512_ISA)
+static inline void rvh_jump_keys_avx512_rcp(const uint64_t *keys, ptrdiff_t count, int32_t n,
+                                            int64_t *out) {
+    rvh_avx512_loop(keys, count, n, out, 0, 1);
+}
+
+RVH_TARGET(RVH_AVX512_ISA)
+static inline void rvh_jump_keys_avx512_rcp_guava(const uint64_t *keys, ptrdiff_t count,
+                                                  int32_t n, int64_t *out) {
+    rvh_avx512_loop(keys, count, n, out, 1, 1);
 }
 #endif
 
