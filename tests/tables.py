@@ -108,7 +108,7 @@ X87_SENSITIVE = [
 # and then every kernel test runs it).  The core publishes only the kernels
 # this build and CPU can run (KERNELS); the others are kept here so that a
 # kernel this CPU lacks shows as a skipped test rather than no test.
-KNOWN_KERNELS = ("portable", "neon", "sse2", "avx2", "avx512")
+KNOWN_KERNELS = ("portable", "neon", "sse2", "avx2", "avx2-rcp", "avx512", "avx512-rcp")
 #: Whether this is an aarch64 machine, whose build has the NEON kernel.
 ARM = platform.machine().lower() in ("aarch64", "arm64")
 #: The kernels a build for this machine's architecture compiles in (each runs

@@ -3,7 +3,9 @@
 The compiled core hashes batches with the kernel RVH_STABLE_KERNEL names, or
 else the fastest its build and CPU have: AVX-512 (x86-64, GCC or clang, a CPU
 with AVX-512 F and DQ), AVX2 (x86-64, a CPU with AVX2), SSE2 (any x86), NEON
-(aarch64) or the portable lockstep kernel.  A normal build has every kernel
+(aarch64) or the portable lockstep kernel.  The two widest come in two ways,
+dividing and by the exact reciprocal (avx2-rcp with FMA, avx512-rcp); which
+of the widest width's two is picked is measured at import.  A normal build has every kernel
 its CPU can run, or these tests fail (expected_kernels); only CFLAGS that
 leave kernels out on purpose, or a pure install, excuse one.  The
 kernel is picked once, at import, so each kernel runs here in a child
@@ -136,7 +138,7 @@ def test_kernels_are_reported(compiled_core: ModuleType) -> None:
     import rvh_stable
 
     assert rvh_stable.KERNEL == compiled_core.KERNEL
-    assert compiled_core.KERNEL == compiled_core.KERNELS[-1]  # the fastest, unasked
+    assert compiled_core.KERNEL in widest_pair(compiled_core.KERNELS)  # the fastest, unasked
     assert compiled_core.KERNELS[0] == "portable"  # it runs everywhere
     assert set(compiled_core.KERNELS) <= set(KNOWN_KERNELS)
 
@@ -232,19 +234,40 @@ def expected_kernels() -> tuple[str, ...] | None:
     # lists avx only where the OS saves the YMM registers.
     if x86_64 and "-DRVH_NO_AVX2" not in cflags and {"avx", "avx2", "popcnt"} <= flags:
         kernels.append("avx2")
+        if "fma" in flags:  # the exact reciprocal's Newton steps
+            kernels.append("avx2-rcp")
     if (
         x86_64
         and sys.platform != "win32"
         and "-DRVH_NO_AVX512" not in cflags
         and {"avx512f", "avx512dq"} <= flags
     ):
-        kernels.append("avx512")
+        kernels += ["avx512", "avx512-rcp"]
     return tuple(kernels)
+
+
+def widest_pair(kernels: tuple[str, ...]) -> tuple[str, ...]:
+    """The kernels the pick chooses among: the widest width's division kernel
+    and its exact-reciprocal twin where both run, else the last one."""
+    last = kernels[-1]
+    if last.endswith("-rcp") and last.removesuffix("-rcp") in kernels:
+        return (last.removesuffix("-rcp"), last)
+    return (last,)
+
+
+def test_the_pick_is_among_the_widest_pair() -> None:
+    assert widest_pair(("portable", "sse2", "avx2", "avx2-rcp")) == ("avx2", "avx2-rcp")
+    assert widest_pair(("portable", "sse2", "avx2")) == ("avx2",)
+    assert widest_pair(("portable", "sse2", "avx2", "avx2-rcp", "avx512", "avx512-rcp")) == (
+        "avx512",
+        "avx512-rcp",
+    )
+    assert widest_pair(("portable", "neon")) == ("neon",)
 
 
 def test_compiled_core_picks_the_best_batch_kernel(compiled_core: ModuleType) -> None:
     kernels = compiled_core.KERNELS
-    assert compiled_core.KERNEL == kernels[-1]
+    assert compiled_core.KERNEL in widest_pair(kernels)
     assert set(kernels) <= set(KNOWN_KERNELS)
     expected = expected_kernels()
     if expected is None:  # no /proc/cpuinfo: the x86 baseline at least
@@ -265,10 +288,13 @@ def test_the_expected_kernels_follow_the_cpu_flags(monkeypatch: pytest.MonkeyPat
     assert expected_kernels() == ("portable", "sse2")
     flags |= {"avx2"}
     assert expected_kernels() == ("portable", "sse2", "avx2")
+    flags |= {"fma"}
+    assert expected_kernels() == ("portable", "sse2", "avx2", "avx2-rcp")
     flags |= {"avx512f", "avx512dq"}
-    assert expected_kernels() == ("portable", "sse2", "avx2", "avx512")
+    everything = ("portable", "sse2", "avx2", "avx2-rcp", "avx512", "avx512-rcp")
+    assert expected_kernels() == everything
     monkeypatch.setenv("CFLAGS", "-O2 -DRVH_NO_AVX2")
-    assert expected_kernels() == ("portable", "sse2", "avx512")
+    assert expected_kernels() == ("portable", "sse2", "avx512", "avx512-rcp")
     monkeypatch.setenv("CFLAGS", "-DRVH_NO_SIMD")
     assert expected_kernels() == ("portable",)
     monkeypatch.delenv("CFLAGS")
@@ -282,7 +308,7 @@ def test_kernel_env_picks_the_kernel(compiled_core: ModuleType) -> None:
     code = "import rvh_stable; print(rvh_stable.KERNEL)"
     for name in compiled_core.KERNELS:
         assert run_python(code, RVH_STABLE_KERNEL=name) == name
-    assert run_python(code, RVH_STABLE_KERNEL="") == compiled_core.KERNELS[-1]
+    assert run_python(code, RVH_STABLE_KERNEL="") in widest_pair(compiled_core.KERNELS)
 
 
 def test_kernel_env_is_refused_with_the_pure_core() -> None:
@@ -448,7 +474,7 @@ def test_every_kernel_in_c(c_drivers: CDrivers, build: list[str]) -> None:
     ran = [line.split(":")[0] for line in lines[:-1]]
     assert ran[0] == "portable" and (build == ["-DRVH_NO_SIMD"]) == (ran == ["portable"])
     if build == ["-DRVH_NO_AVX2"]:
-        assert "avx2" not in ran
+        assert "avx2" not in ran and "avx2-rcp" not in ran
     assert lines[-1] == f"checked {3_683_400 * len(ran)} keys"
 
 

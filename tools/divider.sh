@@ -8,11 +8,13 @@
 # key below which no kernel of that width can go.  Then it times every
 # batch kernel this CPU runs, in the same process, and prints each against
 # its width's bound.  Exits 1 if the widest kernel is above GOAL (2.5) times
-# its bound at n = 1000.  Run it on a quiet machine.
+# its bound at n = 1000.  Also the exact-reciprocal kernels (avx2-rcp,
+# avx512-rcp) against their dividing twins, and the pick the import makes.
+# Run it on a quiet machine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-gcc -O3 -std=gnu99 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math \
+gcc -O3 -std=gnu99 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math ${CFLAGS:-} \
     "$here/tools/divider.c" -o "$out/divider"
 "$out/divider" "$@"

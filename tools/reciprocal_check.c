@@ -16,13 +16,16 @@
  *
  * For each replacement this CPU can run it prints a line with the count of
  * divisors checked for each quotient (2147483648, 2147483648); for each it
- * cannot, a line saying it was skipped and what the CPU lacks.  Then
+ * cannot, a line saying it was skipped and what the CPU lacks.  An argument
+ * STRIDE > 1 checks a spread sample instead: one group of a vector's width
+ * of divisors in every STRIDE (the test suite's quick run).  Then
  * "checked N divisors" (all replacements together).  Exits 1 at the first
  * difference, naming the divisor, 2 if it checked none.
  */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../rvh_stable/_c/kernels/table.h"
@@ -54,12 +57,12 @@ RVH_TARGET("avx2") static __m256d avx2_numerators(uint64_t d) {
                          _mm256_set1_pd(4503599627370496.0));
 }
 
-RVH_TARGET("avx2,fma,popcnt") static int check_avx2(void) {
+RVH_TARGET("avx2,fma,popcnt") static int check_avx2(uint64_t stride) {
     const __m256d two31 = _mm256_set1_pd(TWO31), scale = _mm256_set1_pd(1.0 / TWO31);
     double d_[4], got[4], want[4];
     uint64_t d, paper = 0, guava = 0;
     int l;
-    for (d = 1; d <= 2147483648u; d += 4) { /* 2**31 is a multiple of 4 */
+    for (d = 1; d <= 2147483648u; d += 4 * stride) { /* 2**31 is a multiple of 4 */
         __m256d dv = _mm256_setr_pd((double)d, (double)(d + 1), (double)(d + 2), (double)(d + 3));
         __m256d b = _mm256_mul_pd(dv, scale), a;
         __m256d y = rvh_avx2_reciprocal(b), q = _mm256_div_pd(two31, dv);
@@ -97,7 +100,7 @@ RVH_TARGET("avx2,fma,popcnt") static int check_avx2(void) {
 #endif
 
 #if RVH_AVX512
-RVH_TARGET("avx512f,avx512dq") static int check_avx512(void) {
+RVH_TARGET("avx512f,avx512dq") static int check_avx512(uint64_t stride) {
     const __m512d two31 = _mm512_set1_pd(TWO31), scale = _mm512_set1_pd(1.0 / TWO31);
     const __m512d iota = _mm512_setr_pd(0, 1, 2, 3, 4, 5, 6, 7);
     const __m512i mult = _mm512_set1_epi64(2654435761), low31 = _mm512_set1_epi64(0x7FFFFFFF);
@@ -105,7 +108,7 @@ RVH_TARGET("avx512f,avx512dq") static int check_avx512(void) {
     double d_[8], got[8], want[8];
     uint64_t d, paper = 0, guava = 0;
     int l;
-    for (d = 1; d <= 2147483648u; d += 8) {
+    for (d = 1; d <= 2147483648u; d += 8 * stride) {
         __m512d dv = _mm512_add_pd(_mm512_set1_pd((double)d), iota);
         __m512d b = _mm512_mul_pd(dv, scale), a;
         __m512d y = rvh_avx512_reciprocal(b), q = _mm512_div_pd(two31, dv);
@@ -142,8 +145,13 @@ RVH_TARGET("avx512f,avx512dq") static int check_avx512(void) {
 }
 #endif
 
-int main(void) {
+int main(int argc, char **argv) {
+    const uint64_t stride = argc > 1 ? strtoull(argv[1], NULL, 10) : 1;
     int count, i;
+    if (stride < 1) {
+        printf("usage: reciprocal_check [STRIDE >= 1]\n");
+        return 2;
+    }
     const rvh_kernel *table = rvh_kernel_table(&count);
     for (i = 0; i < count; i++) {
         const rvh_kernel *k = &table[i];
@@ -155,11 +163,11 @@ int main(void) {
                    strcmp(k->name, "avx2-rcp") == 0 ? "AVX2 or FMA" : "AVX-512 F and DQ");
 #if RVH_AVX2
         } else if (strcmp(k->name, "avx2-rcp") == 0) {
-            if (check_avx2()) return 1;
+            if (check_avx2(stride)) return 1;
 #endif
 #if RVH_AVX512
         } else if (strcmp(k->name, "avx512-rcp") == 0) {
-            if (check_avx512()) return 1;
+            if (check_avx512(stride)) return 1;
 #endif
         } else {
             printf("%s: no check for this replacement\n", k->name);

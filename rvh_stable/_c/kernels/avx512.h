@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "../platform.h" /* RVH_AVX512, RVH_TARGET */
+#include "avx2.h" /* RVH_NEWTON_STEPS */
 #include "sse2.h"
 
 /* AVX-512 (F and DQ), where the compiler can build it for one function and
@@ -45,9 +46,11 @@
 RVH_TARGET_INLINE(RVH_AVX512_ISA) __m512d rvh_avx512_reciprocal(__m512d b) {
     const __m512d one = _mm512_set1_pd(1.0);
     __m512d y = _mm512_rcp14_pd(b);
-    y = _mm512_fmadd_pd(y, _mm512_fnmadd_pd(b, y, one), y);
-    y = _mm512_fmadd_pd(y, _mm512_fnmadd_pd(b, y, one), y);
-    return _mm512_fmadd_pd(y, _mm512_fnmadd_pd(b, y, one), y);
+    int step;
+    for (step = 0; step < RVH_NEWTON_STEPS; step++) { /* 3: avx2.h */
+        y = _mm512_fmadd_pd(y, _mm512_fnmadd_pd(b, y, one), y);
+    }
+    return y;
 }
 
 RVH_TARGET_INLINE(RVH_AVX512_ISA) __m512d rvh_avx512_guava_quotient(__m512d a, __m512d b) {
