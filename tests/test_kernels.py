@@ -517,4 +517,78 @@ def test_divider_tool_runs_every_kernel(compiled_core: ModuleType) -> None:
         assert all(f > 0 for f in figures), (name, figures)
         # n = 10 < n = 1000 < n = 10**6: more steps per key cost more
         assert figures[0] < figures[1] < figures[2], (name, figures)
+    # Each width's reciprocal kernel against its dividing twin, and the pick.
+    ratios = [line.split()[1:4] for line in lines if line.startswith("reciprocal: ")]
+    assert ratios == [
+        [name, "/", name.removesuffix("-rcp")]
+        for name in compiled_core.KERNELS
+        if name.endswith("-rcp") and name.removesuffix("-rcp") in compiled_core.KERNELS
+    ]
+    assert lines[-2].split(": ")[1] in widest_pair(compiled_core.KERNELS)
     assert lines[-1].startswith("widest kernel: ") and lines[-1].endswith("PASS")
+
+
+# --- the exact reciprocals, every divisor -------------------------------------------
+
+
+def reciprocal_check(*args: str, cflags: str = "") -> subprocess.CompletedProcess[str]:
+    """tools/reciprocal_check.sh run with ``args``, its program built with ``cflags``."""
+    script = Path(__file__).resolve().parent.parent / "tools" / "reciprocal_check.sh"
+    return subprocess.run(
+        ["bash", str(script), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CFLAGS": cflags},
+    )
+
+
+def needs_the_reciprocal_tool() -> None:
+    if not HEADERS.exists():
+        pytest.skip("needs the source tree")
+    if ARM or platform.machine().lower() not in ("x86_64", "amd64"):
+        pytest.skip("tools/reciprocal_check.c checks the x86-64 reciprocal kernels")
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc")
+
+
+def test_reciprocal_check_tool_says_what_it_checked(compiled_core: ModuleType) -> None:
+    # A spread sample (one group of divisors in 4099); CI runs every divisor
+    # (.ci/run).  Each reciprocal kernel is checked where this CPU runs it,
+    # and said skipped, with the reason, where it does not.
+    needs_the_reciprocal_tool()
+    done = reciprocal_check("4099")
+    reciprocal = [name for name in KNOWN_KERNELS if name.endswith("-rcp")]
+    ran = [name for name in reciprocal if name in compiled_core.KERNELS]
+    if not ran:
+        assert done.returncode == 2, done.stdout + done.stderr
+        return
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines[:-1]] == reciprocal
+    counts = []
+    for name, line in zip(reciprocal, lines):
+        if name in ran:
+            width = 8 if name.startswith("avx512") else 4
+            count = width * len(range(1, 2**31 + 1, width * 4099))
+            assert line == (
+                f"{name}: {count} divisors right for 2**31 / d, "
+                f"{count} for Guava's (j + 1) / (d / 2**31)"
+            )
+            counts.append(count)
+        else:
+            lacks = "AVX-512 F and DQ" if name.startswith("avx512") else "AVX2 or FMA"
+            assert line == f"{name}: skipped, this CPU lacks {lacks}"
+    assert lines[-1] == f"checked {sum(counts)} divisors"
+
+
+def test_reciprocal_check_tool_catches_a_short_reciprocal(compiled_core: ModuleType) -> None:
+    # Two Newton steps instead of three leave about 48 bits (AVX2's seed) or
+    # 56 (AVX-512's): some quotients differ from the division, and the tool
+    # says which and fails.
+    needs_the_reciprocal_tool()
+    ran = [name for name in compiled_core.KERNELS if name.endswith("-rcp")]
+    if not ran:
+        pytest.skip("this CPU runs no reciprocal kernel")
+    done = reciprocal_check(cflags="-DRVH_NEWTON_STEPS=2")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1].startswith(f"WRONG {ran[0]} 2**31 / d: d = ")

@@ -204,12 +204,12 @@ int main(int argc, char **argv) {
     for (k = 1; k < count; k++) {
         if (table[k].reciprocal && rvh_kernel_available(&table[k])
             && rvh_kernel_available(&table[k - 1])) {
-            printf("%s / %s at n=1000: %.2f\n", table[k].name, table[k - 1].name,
+            printf("reciprocal: %s / %s at n=1000: %.2f\n", table[k].name, table[k - 1].name,
                    kernel_ns(table[k].run, keys, out, 1000)
                        / kernel_ns(table[k - 1].run, keys, out, 1000));
         }
     }
-    printf("the pick here: %s\n", table[rvh_kernel_best()].name);
+    printf("pick: %s\n", table[rvh_kernel_best()].name);
     printf("widest kernel: %.2f times its bound at n = 1000 (goal <= %.2f): %s\n", widest, goal,
            widest <= goal ? "PASS" : "FAIL");
     free(keys);

@@ -151,6 +151,12 @@ static inline unsigned int rvh_xcr0(void) {
     return low;
 #endif
 }
+
+/* The time-stamp counter: the kernel table's calibration (kernels/table.h)
+ * compares two kernels by it, on the same core, microseconds apart. */
+static inline uint64_t rvh_ticks(void) {
+    return (uint64_t)__rdtsc();
+}
 #endif
 
 #if RVH_AVX2
@@ -171,12 +177,6 @@ static inline int rvh_cpu_has_avx2(void) {
 static inline int rvh_cpu_has_avx2_fma(void) {
     unsigned int r[4]; /* EAX, EBX, ECX, EDX */
     return rvh_cpu_has_avx2() && rvh_cpuid(1, 0, r) && (r[2] & (1u << 12)) != 0; /* FMA */
-}
-
-/* The time-stamp counter: the kernel table's calibration (kernels/table.h)
- * compares two kernels by it, on the same core, microseconds apart. */
-static inline uint64_t rvh_ticks(void) {
-    return (uint64_t)__rdtsc();
 }
 #endif
 

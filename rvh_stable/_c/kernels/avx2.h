@@ -140,11 +140,6 @@ static const struct {
  * about (j + 1) * 2**32, also >= n, and the loop ends the same way (the
  * lane's p is never used past that comparison). */
 #define RVH_AVX2_FMA_ISA "avx2,fma,popcnt"
-/* Newton steps after the seed: 3.  Defined otherwise only by the test that
- * shows tools/reciprocal_check.sh catching a reciprocal with too few. */
-#ifndef RVH_NEWTON_STEPS
-#define RVH_NEWTON_STEPS 3
-#endif
 
 /* RN(1 / b) for b = d / 2**31, d an integer in [1, 2**31]. */
 RVH_TARGET_INLINE(RVH_AVX2_FMA_ISA) __m256d rvh_avx2_reciprocal(__m256d b) {

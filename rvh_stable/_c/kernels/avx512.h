@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 #include "../platform.h" /* RVH_AVX512, RVH_TARGET */
-#include "avx2.h" /* RVH_NEWTON_STEPS */
 #include "sse2.h"
 
 /* AVX-512 (F and DQ), where the compiler can build it for one function and

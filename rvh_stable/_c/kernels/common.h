@@ -13,6 +13,13 @@
 #include "../jump_guava.h"
 #include "../platform.h"
 
+/* The exact-reciprocal kernels' Newton steps after their seed (avx2.h,
+ * avx512.h): 3.  Defined otherwise only by the test that shows
+ * tools/reciprocal_check.sh catching a reciprocal with too few. */
+#ifndef RVH_NEWTON_STEPS
+#define RVH_NEWTON_STEPS 3
+#endif
+
 /* The kernels' scalar ends, for the loop a kernel takes as a constant
  * argument (guava: 0, the paper's; 1, Guava's).  rvh_jump_from_variant
  * finishes one key from its state (key, j) with j < n, as a kernel hands

@@ -78,7 +78,7 @@ static inline int rvh_kernel_available(const rvh_kernel *kernel) {
     return kernel->run != NULL && (kernel->cpu_has == NULL || kernel->cpu_has());
 }
 
-#if RVH_AVX2
+#if RVH_AVX2 || RVH_AVX512
 /* Calibration keys: fixed, so that two runs compare the same work. */
 #define RVH_CALIBRATION_KEYS 1024
 
@@ -129,7 +129,7 @@ static inline int rvh_kernel_best(void) {
     const rvh_kernel *table = rvh_kernel_table(&count);
     for (i = count - 1; i > 0; i--) {
         if (!rvh_kernel_available(&table[i])) continue;
-#if RVH_AVX2
+#if RVH_AVX2 || RVH_AVX512
         if (table[i].reciprocal && rvh_kernel_available(&table[i - 1]))
             return rvh_kernel_quicker(table, i);
 #endif
