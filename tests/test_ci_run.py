@@ -72,6 +72,10 @@ def run_ci(tmp_path: Path, **fail: int) -> tuple[int, list[str]]:
     (tree / "tools" / "asan.sh").write_text(
         '#!/bin/sh\necho "asan.sh $*" >> "$CI_LOG"\nexit "${FAIL_asan:-0}"\n', encoding="utf-8"
     )
+    (tree / "tools" / "reciprocal_check.sh").write_text(
+        '#!/bin/sh\necho "reciprocal_check.sh $*" >> "$CI_LOG"\nexit "${FAIL_reciprocal:-0}"\n',
+        encoding="utf-8",
+    )
     log = tmp_path / "calls.log"
     log.touch()
     env = {
@@ -104,6 +108,7 @@ def test_ci_run_calls_every_step_when_all_pass(tmp_path: Path) -> None:
         "pytest",
         "pytest",
         "asan.sh",
+        "reciprocal_check.sh",
         "pip",
         "pytest",
         "pip",
@@ -125,6 +130,17 @@ def test_a_failure_in_the_readme_command_ends_the_run(tmp_path: Path, failing: s
 def test_a_failing_sanitized_run_ends_the_run(tmp_path: Path) -> None:
     status, calls = run_ci(tmp_path, asan=5)
     assert (status, calls[-1]) == (5, "asan.sh")
+
+
+@pytest.mark.parametrize(("status", "ends"), [(1, True), (2, False)])
+def test_the_reciprocal_check_fails_the_run_on_a_difference(
+    tmp_path: Path, status: int, ends: bool
+) -> None:
+    # 1: a quotient differs from the division; 2: this CPU runs no
+    # reciprocal kernel, nothing to check, and the run goes on.
+    code, calls = run_ci(tmp_path, reciprocal=status)
+    assert (code != 0, calls[-1] == "reciprocal_check.sh") == (ends, ends)
+    assert calls.count("reciprocal_check.sh") == 1
 
 
 def test_a_failing_linter_ends_the_run(tmp_path: Path) -> None:
