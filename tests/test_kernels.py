@@ -566,7 +566,7 @@ def test_reciprocal_check_tool_says_what_it_checked(compiled_core: ModuleType) -
     lines = done.stdout.splitlines()
     assert [line.split(":")[0] for line in lines[:-1]] == reciprocal
     counts = []
-    for name, line in zip(reciprocal, lines):
+    for name, line in zip(reciprocal, lines, strict=False):
         if name in ran:
             width = 8 if name.startswith("avx512") else 4
             count = width * len(range(1, 2**31 + 1, width * 4099))

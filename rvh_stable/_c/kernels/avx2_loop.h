@@ -6,6 +6,11 @@
  * No include guard, on purpose; avx2.h defines RVH_AVX2_LOOP_NAME,
  * RVH_AVX2_LOOP_ISA and RVH_AVX2_LOOP_RCP before each inclusion, and this
  * file undefines them. */
+#ifndef RVH_AVX2_LOOP_NAME
+/* Opened alone (as the structure test compiles each header): the header
+ * that includes this one, twice. */
+#include "avx2.h"
+#else
 /* RVH_AVX2_LOOP_NAME: hash keys[0..count) into out[0..count), by the
  * paper's loop or Guava's, dividing (RVH_AVX2_LOOP_RCP 0) or by the exact
  * reciprocal (1).  Batches too short to fill the lanes a few times go to
@@ -144,3 +149,4 @@ void RVH_AVX2_LOOP_NAME(const uint64_t *keys, ptrdiff_t count, int32_t n, int64_
 #undef RVH_AVX2_LOOP_NAME
 #undef RVH_AVX2_LOOP_ISA
 #undef RVH_AVX2_LOOP_RCP
+#endif
