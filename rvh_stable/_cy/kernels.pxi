@@ -21,8 +21,9 @@ cdef tuple _pick_kernel():
     return names[i], tuple(usable)
 
 
-# KERNEL: the batch kernel in use (one of the C table's names: "avx512",
-# "avx2", "sse2", "neon", "portable"), picked at import.  KERNELS: every
+# KERNEL: the batch kernel in use (one of the C table's names: "avx512-rcp",
+# "avx512", "avx2-rcp", "avx2", "sse2", "neon", "portable"), picked at import
+# (between a width's dividing and reciprocal kernels, by a calibration).  KERNELS: every
 # kernel this build and CPU can run, slowest first.
 KERNEL, KERNELS = _pick_kernel()
 

@@ -8,8 +8,9 @@
  * compiles alone as C99 (to nothing where it cannot be built).
  *
  * Each lane computes the jump loop's own operations (jump.h), or Guava's
- * (jump_guava.h), in the same order and rounding; only the bookkeeping is
- * the kernel's:
+ * (jump_guava.h), in the same order and rounding (the avx2-rcp kernel
+ * reaches each quotient without dividing, the same bits: see below); only
+ * the bookkeeping is the kernel's:
  *
  * - A lane's state is its key and j, as a double (exact: j < 2**31).  A
  *   step computes p = (j + 1) * (2**31 / d), and j becomes trunc(p) while

@@ -4,7 +4,8 @@
  * A kernel hashes keys[0..count) into out[0..count) with exactly the jump
  * loop's operations (../jump.h), or Guava's (../jump_guava.h), so every
  * kernel gives every answer of the scalar loop; they differ only in how many
- * keys are in flight at once.  Each takes any count, short batches included.
+ * keys are in flight at once, and in how the -rcp kernels reach the
+ * division's quotient (an exact reciprocal, checked for every divisor).  Each takes any count, short batches included.
  * This folder holds five, one header each: portable (plain C, every CPU),
  * sse2 (x86), neon (aarch64), avx2 and avx512 (x86-64, each asked of the CPU
  * at import), and common.h what they share.  The two widest come in two
