@@ -39,9 +39,11 @@
 
 /* The exact reciprocal and Guava's exact quotient, as in avx2.h (see its
  * comment for why they equal the division), from AVX-512's 14-bit seed:
- * three Newton steps (14, 28, 56 bits, then rounding), checked for all
- * 2**31 divisors by tools/reciprocal_check.sh; two are not enough (on an
- * Intel Sapphire Rapids, 2,483,241 divisors differ). */
+ * three Newton steps (14, 28, 56 bits, then rounding).  For all 2**31
+ * divisors tools/reciprocal_check.sh checks it, on a CPU with AVX-512
+ * (issue 24's run on an Intel Sapphire Rapids: three steps exact, two
+ * wrong for 2,483,241 divisors); vrcp14pd's result for d / 2**31 is its
+ * result for d scaled by 2**31, exactly. */
 RVH_TARGET_INLINE(RVH_AVX512_ISA) __m512d rvh_avx512_reciprocal(__m512d b) {
     const __m512d one = _mm512_set1_pd(1.0);
     __m512d y = _mm512_rcp14_pd(b);
