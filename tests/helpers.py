@@ -151,3 +151,15 @@ async def loop_ticks(work: Coroutine[Any, Any, Any]) -> tuple[Any, float, float,
     during = [started] + [t for t in ticks if started < t < ended] + [ended]
     gap = max(b - a for a, b in itertools.pairwise(during))
     return result, ended - started, gap, len(during) - 2
+
+
+def readme_block(marker: str) -> str:
+    """The ``python`` code block that follows the line ``marker`` in README.md
+    (a recipe the tests execute, so the documentation cannot drift)."""
+    import re
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    found = re.search(re.escape(marker) + r"\n```python\n(.*?)```", readme.read_text("utf-8"), re.S)
+    assert found, f"no python block after {marker!r} in README.md"
+    return found.group(1)
