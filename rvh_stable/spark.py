@@ -51,7 +51,7 @@ def _shards_of(keys: Any, *, column: str, n: int, options: dict[str, Any]) -> An
 
 def _arrow_udf() -> Any:
     try:
-        from pyspark.sql.functions import ArrowUDFType, arrow_udf
+        from pyspark.sql.pandas.functions import ArrowUDFType, arrow_udf
     except ImportError as error:  # PySpark before 4.1, or none
         raise ImportError(
             "rvh_stable.spark needs PySpark 4.1 or later (arrow_udf, repartitionById): "

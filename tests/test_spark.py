@@ -36,7 +36,7 @@ pyspark: Any = servers.require_module("pyspark")
 pa: Any = servers.require_module("pyarrow")
 pq: Any = servers.require_module("pyarrow.parquet")
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-    servers.missing("Java is not installed (Spark needs a JVM: apt-get install openjdk-17-jre-headless)")
+    servers.missing("Java is not installed (Spark needs it: openjdk-17-jre-headless)")
 
 N = 16
 PROBE = "rvh-stable: which seed?"
@@ -139,7 +139,7 @@ def test_the_readme_recipe(workers: Any, core: ModuleType, tmp_path: Path) -> No
     df = keys_frame(workers)
     users = [row.user for row in df.select("user").collect()]
     of_shard: dict[int, Counter[str]] = {i: Counter() for i in range(N)}
-    for user, i in zip(users, core.jump_hash_many(users, N)):
+    for user, i in zip(users, core.jump_hash_many(users, N), strict=True):
         of_shard[i][user] += 1
     assert all(of_shard.values())  # every shard holds rows: every partition is tested
 
