@@ -7,6 +7,8 @@ examples: ``python -m sphinx -W -b doctest docs docs/_build/doctest``
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,18 +17,19 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 
-ROOT = Path(__file__).resolve().parent.parent
-# The package is imported from the checkout when it is not installed (a
-# Read the Docs build installs it; a local build may run from the tree).
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from rvh_stable import __version__  # noqa: E402
+# The pages document the rvh_stable that is installed (`pip install -e
+# '.[docs]'`, or Read the Docs' `pip install .[docs]`), with its compiled
+# core; only when none is installed is the checkout itself imported.
+try:
+    rvh_stable = importlib.import_module("rvh_stable")
+except ImportError:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    rvh_stable = importlib.import_module("rvh_stable")
 
 project = "rvh_stable"
 author = "The rvh_stable developers"
-copyright = "the rvh_stable developers, MIT licence"  # noqa: A001
-version = release = __version__
+copyright = "the rvh_stable developers, MIT licence"
+version = release = rvh_stable.__version__
 
 extensions = [
     "myst_parser",
@@ -42,7 +45,6 @@ myst_heading_anchors = 3
 myst_enable_extensions = ["colon_fence"]
 # "console" blocks are shell sessions; "text" blocks print messages.
 highlight_language = "python"
-suppress_warnings: list[str] = []
 
 # autodoc: the signatures come from the first line of each docstring (the
 # compiled functions carry theirs there, as the pure twin's do).
@@ -57,10 +59,7 @@ html_static_path: list[str] = []
 
 # The doctest builder runs the same examples as the pages show; output is
 # matched with ELLIPSIS, as tests/test_readme.py matches the README's.
-doctest_default_flags = 0
-import doctest as _doctest  # noqa: E402
-
-doctest_default_flags = _doctest.ELLIPSIS | _doctest.DONT_ACCEPT_TRUE_FOR_1
+doctest_default_flags = doctest.ELLIPSIS | doctest.DONT_ACCEPT_TRUE_FOR_1
 
 
 class PythonSessions(SphinxTransform):
