@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,40 @@ class PythonSessions(SphinxTransform):
                 node["language"] = "pycon"
 
 
+def real_signature(
+    app: Sphinx,
+    what: str,
+    name: str,
+    obj: Any,
+    options: Any,
+    signature: str | None,
+    return_annotation: str | None,
+) -> tuple[str, str | None] | None:
+    """Python functions show their real signature, every default spelled out.
+
+    A docstring's first line names the signature because the compiled
+    functions have no other (tests/test_docs.py holds those to the stubs);
+    where a line was too long for it, a Python function's first line
+    shortens its defaults to ``...``, and the function itself knows better.
+    """
+    if not (inspect.isfunction(obj) or inspect.ismethod(obj)):  # not a builtin
+        return None
+    real = inspect.signature(obj)
+    parameters = list(real.parameters.values())
+    if what == "method" and parameters and parameters[0].name == "self":
+        del parameters[0]
+    shown = real.replace(
+        parameters=[p.replace(annotation=p.empty) for p in parameters],
+        return_annotation=inspect.Signature.empty,
+    )
+    # The docstring's result, where it names one, says more than ``Any``.
+    if return_annotation:
+        return str(shown), return_annotation
+    result = real.return_annotation
+    return str(shown), None if result is inspect.Signature.empty else str(result)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(PythonSessions)
+    app.connect("autodoc-process-signature", real_signature)
     return {"parallel_read_safe": True}
