@@ -1,4 +1,4 @@
-"""The README's Ray Data recipe, run as written on a local Ray.
+"""The guide's Ray Data recipe, run as written on a local Ray.
 
 One Ray instance for the module (``num_cpus=2``, no dashboard, no usage
 report), shut down at its end; its workers get a PYTHONHASHSEED other than
@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 import servers
-from helpers import readme_block
+from helpers import guide_block
 
 ray: Any = servers.require_module("ray")
 pa: Any = servers.require_module("pyarrow")
@@ -62,7 +62,7 @@ def on_a_worker(source: str, *args: Any) -> Any:
     return ray.get(ray.remote(namespace["f"]).remote(*args))
 
 
-def test_the_readme_recipe(local_ray: Any, core: ModuleType, tmp_path: Path) -> None:
+def test_the_guide_recipe(local_ray: Any, core: ModuleType, tmp_path: Path) -> None:
     assert on_a_worker("def f(s):\n    return hash(s)\n", PROBE) != hash(PROBE)
     users = [f"user:{i * 7919 % 100_003}" if i % 3 else f"ключ-{i}-🙂" for i in range(4000)]
     table = pa.table({"user": users, "row": list(range(len(users)))})
@@ -72,11 +72,11 @@ def test_the_readme_recipe(local_ray: Any, core: ModuleType, tmp_path: Path) -> 
         of_shard[i][user] += 1
     assert all(of_shard.values())
 
-    code = readme_block("<!-- tests/test_ray.py runs the next block -->")
+    code = guide_block("columns.md", "<!-- tests/test_ray.py runs the next block -->")
     assert '"by_shard/"' in code
     code = code.replace('"by_shard/"', repr(str(tmp_path / "by_shard")))
     namespace = {"__name__": "readme_ray_recipe", "rvh_stable": core, "ds": ds}
-    exec(compile(code, "README.md (Ray recipe)", "exec"), namespace)
+    exec(compile(code, "docs/guides/columns.md (Ray recipe)", "exec"), namespace)
 
     # The recipe's function, on the workers, is the core's jump_hash_many.
     assert on_a_worker(

@@ -1,4 +1,4 @@
-"""rvh_stable.spark on a real Spark, and the README's Spark recipe.
+"""rvh_stable.spark on a real Spark, and the guide's Spark recipe.
 
 One SparkSession for the module: ``local[2]``, bound to 127.0.0.1, no UI,
 its Python workers running this interpreter (``PYSPARK_PYTHON``).  Spark
@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 import servers
-from helpers import readme_block
+from helpers import guide_block
 
 import rvh_stable.spark as rspark
 from rvh_stable import _rules
@@ -133,7 +133,7 @@ def test_assign_shard_row_for_row(workers: Any, core: ModuleType) -> None:
     assert [tuple(row)[:4] for row in rows] == [tuple(row) for row in df.collect()]
 
 
-def test_the_readme_recipe(workers: Any, core: ModuleType, tmp_path: Path) -> None:
+def test_the_guide_recipe(workers: Any, core: ModuleType, tmp_path: Path) -> None:
     from pyspark.sql.functions import spark_partition_id
 
     df = keys_frame(workers)
@@ -145,11 +145,11 @@ def test_the_readme_recipe(workers: Any, core: ModuleType, tmp_path: Path) -> No
 
     # The JVM's working directory is this process's at its start, not
     # tmp_path: the recipe's folders are given as absolute paths.
-    code = readme_block("<!-- tests/test_spark.py runs the next block -->")
+    code = guide_block("columns.md", "<!-- tests/test_spark.py runs the next block -->")
     for folder in ("by_shard/", "parts/"):
         assert f'"{folder}"' in code
         code = code.replace(f'"{folder}"', repr(str(tmp_path / folder)))
-    exec(compile(code, "README.md (Spark recipe)", "exec"), {"df": df})
+    exec(compile(code, "docs/guides/columns.md (Spark recipe)", "exec"), {"df": df})
     for i in range(N):
         found = pq.read_table(tmp_path / "by_shard" / f"shard={i}")
         assert Counter(found["user"].to_pylist()) == of_shard[i], i
