@@ -53,11 +53,12 @@ _KEY_LIMIT = _rules.KEY_LIMIT
 # --- XXH64 ------------------------------------------------------------------
 
 
-def xxh64(data: bytes) -> int:
+def xxh64(data: bytes | bytearray | memoryview) -> int:
     """xxh64(data) -> int
 
-    XXH64 with seed 0 of ``data``, as an unsigned 64-bit integer in
-    ``[0, 2**64)``; equal to ``xxhash.xxh64_intdigest(data)``.
+    XXH64 with seed 0 of the bytes of ``data`` (any bytes-like object), as an
+    unsigned 64-bit integer in ``[0, 2**64)``; equal to
+    ``xxhash.xxh64_intdigest(data)``.
     """
     if not isinstance(data, bytes):
         try:
@@ -340,7 +341,7 @@ def jump_hash_many(
     seed: int | None = None,
     variant: str = "paper",
 ) -> Any:
-    """jump_hash_many(keys, num_buckets, *, threads=1, hasher=, seed=, variant=) -> list | ndarray
+    """jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper")
 
     ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed, variant=variant)
     for k in keys]``, for an iterable of keys, an array of integers or Arrow

@@ -27,7 +27,7 @@ cdef object _batch(object keys, int32_t n, Py_ssize_t threads, _batch_fn run,
 
 
 def jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper"):
-    """jump_hash_many(keys, num_buckets, *, threads=1, hasher=, seed=, variant=) -> list | ndarray
+    """jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper")
 
     ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed, variant=variant)
     for k in keys]``, for an iterable of keys, an array of integers or Arrow
