@@ -231,13 +231,12 @@ def test_the_engine_layers_import_no_engine() -> None:
         "print(sorted(m for m in ('pyspark', 'ray', 'pandas', 'dask') if m in sys.modules))\n"
         "sys.modules['pyspark'] = None\n"
         "try:\n"
-        "    rvh_stable.spark._arrow_udf()\n"
+        "    rvh_stable.spark._udf({})\n"
         "except ImportError as error:\n"
         "    print(error)\n"
     )
     lines = run_python(code).splitlines()
     assert lines[0] == "[]"
-    assert lines[1] == (
-        "rvh_stable.spark needs PySpark 4.1 or later (arrow_udf, repartitionById): "
-        "pip install 'rvh-stable[spark]'"
+    assert (
+        lines[1] == "rvh_stable.spark needs PySpark 3.5 or later: pip install 'rvh-stable[spark]'"
     )
