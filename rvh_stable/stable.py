@@ -175,12 +175,14 @@ def jump_hash(
     # The default hasher needs no look-up (an identity test: another equal
     # str takes the general way, to the same function).
     hash_bytes = _xxh64 if hasher is _DEFAULT and seed is None else _byte_hasher(hasher, seed)
+    # The loop is checked before the key, as the compiled core does.
+    loop = None if variant is _PAPER and algorithm is _JUMP else _loop(algorithm, variant)
     if type(key) is int and 0 <= key < 18446744073709551616:
         k = key
     else:
         k = _key_to_u64(key, -1, hash_bytes)
-    if variant is not _PAPER or algorithm is not _JUMP:
-        return _loop(algorithm, variant)(k, num_buckets)
+    if loop is not None:
+        return loop(k, num_buckets)
     # The paper's loop, step for step, on a uint64 held in a Python int.  The
     # step must be computed as (b + 1) * (2**31 / double(d)) in IEEE double,
     # in this order: the division rounds once, the product rounds again, and
@@ -218,12 +220,14 @@ def _jump_hash_exact(
     if type(num_buckets) is not int or not 0 < num_buckets <= 2147483647:
         num_buckets = _rules.check_buckets(num_buckets)
     hash_bytes = _xxh64 if hasher is _DEFAULT and seed is None else _byte_hasher(hasher, seed)
+    # The loop is checked before the key, as the compiled core does.
+    loop = None if variant is _PAPER and algorithm is _JUMP else _loop(algorithm, variant)
     if type(key) is int and 0 <= key < 18446744073709551616:
         k = key
     else:
         k = _key_to_u64(key, -1, hash_bytes)
-    if variant is not _PAPER or algorithm is not _JUMP:
-        return _loop(algorithm, variant)(k, num_buckets)
+    if loop is not None:
+        return loop(k, num_buckets)
     return _ieee.jump_exact(k, num_buckets)
 
 

@@ -51,8 +51,8 @@ def is_guava(variant: object) -> bool:
 #: SplitMix64.  They give different buckets: one is never the other's
 #: replacement.  The one list of them.
 ALGORITHM_TABLE: dict[str, str] = {
-    "jump": "Lamping and Veach's Jump Consistent Hash (variant= picks its loop)",
-    "jumpback": "Ertl's JumpBackHash, as hash4j's jumpBackHash with SplitMix64",
+    "jump": "Lamping and Veach's Jump Consistent Hash",
+    "jumpback": "Ertl's JumpBackHash, as hash4j's jumpBackHash: constant time at any n",
 }
 ALGORITHMS = tuple(ALGORITHM_TABLE)
 DEFAULT_ALGORITHM = ALGORITHMS[0]
