@@ -35,7 +35,7 @@ from rvh_stable import _rules, aio
 DATA = Path(__file__).parent / "data"
 MAX_BUCKETS = 2**31 - 1
 Rows = list[tuple[int, int, int]]
-JB = {"algorithm": "jumpback"}
+JB: dict[str, Any] = {"algorithm": "jumpback"}
 
 
 @pytest.fixture(scope="module")
