@@ -380,3 +380,21 @@ def test_the_console_script(core: ModuleType, rows: Rows) -> None:
 )
 def test_the_command_line_refuses(core: ModuleType, args: tuple[str, ...], words: str) -> None:
     assert_usage_error(rvh(core, *args, "--key", "k"), words)
+
+
+def test_dask_passes_the_algorithm_on(core: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    # In this process (the cluster is test_dask.py's): the options reach the core.
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    import dask
+
+    import rvh_stable.dask as rdask
+
+    monkeypatch.setattr(rdask, "_core", core)
+    users = [f"user:{i}" for i in range(500)]
+    ddf = dd.from_pandas(pd.DataFrame({"user": users}), npartitions=3)
+    with dask.config.set(scheduler="synchronous"):
+        got = rdask.assign_shard(ddf, "user", 100, **JB).compute()
+    assert got["shard"].tolist() == core.jump_hash_many(users, 100, **JB)
+    with pytest.raises(ValueError, match="algorithm='jumpback' has no variants"):
+        rdask.assign_shard(ddf, "user", 100, algorithm="jumpback", variant="guava")

@@ -5,8 +5,10 @@
  *   rows wrong_one wrong_batch wrong_mask wrong_top wrong_odd
  *
  * - rows: "hash_u64,n,bucket" lines on stdin (tests/data/jumpback_hash4j.csv
- *   without its header), each checked with rvh_jumpback, then all of them
- *   again with rvh_jumpback_keys, a batch of one key per n;
+ *   without its header), each checked with rvh_jumpback and with
+ *   rvh_jumpback_keys (a batch of one key); then batches of 1000 SplitMix64
+ *   keys at every n of the rows, checked key by key against rvh_jumpback
+ *   (counted in wrong_batch too);
  * - the helpers: rvh_jumpback_mask, _top and _odd (and the folded _top and
  *   _odd, which compilers without GNU C's builtins use) for 0, every power
  *   of two and its neighbours, and 2**32 - 1.  Built under -fsanitize=undefined by
@@ -41,14 +43,22 @@ int main(void) {
     long n, bucket, rows = 0, wrong_one = 0, wrong_batch = 0;
     long wrong_mask = 0, wrong_top = 0, wrong_odd = 0;
     int i, d;
-    uint64_t k;
+    uint64_t k, state = 25;
     int64_t got;
+    static uint64_t many[1000];
+    static int64_t out[1000];
     while (scanf("%llu,%ld,%ld", &key, &n, &bucket) == 3) {
         rows++;
         wrong_one += rvh_jumpback((uint64_t)key, (int32_t)n) != (int32_t)bucket;
         k = (uint64_t)key;
         rvh_jumpback_keys(&k, 1, (int32_t)n, &got);
         wrong_batch += got != bucket;
+        for (i = 0; i < 1000; i++) {
+            state += RVH_SPLITMIX64_GAMMA;
+            many[i] = rvh_splitmix64_mix(state);
+        }
+        rvh_jumpback_keys(many, 1000, (int32_t)n, out);
+        for (i = 0; i < 1000; i++) wrong_batch += out[i] != rvh_jumpback(many[i], (int32_t)n);
     }
     for (i = 0; i < 32; i++) {
         for (d = -1; d <= 1; d++) {
