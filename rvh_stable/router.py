@@ -196,7 +196,6 @@ class Router:
         # so that to_json, copy and pickling take it.
         self._seed = None if seed is None else effective
         self._lock = threading.Lock()
-        self._down: frozenset[str] = frozenset()
         if isinstance(nodes, (str, bytes)) or not isinstance(nodes, Iterable):
             raise TypeError(
                 "nodes must be an iterable of names or a mapping of names to weights, "
@@ -215,7 +214,7 @@ class Router:
             if name in state.weights:
                 raise ValueError(f"duplicate node name {name!r}")
             state.add(name, weight)
-        self._commit(state)
+        self._commit(state, frozenset())
 
     # --- the state and its lookups ------------------------------------------------
 
@@ -223,7 +222,7 @@ class Router:
         """Build the table of ``state`` with ``down`` (the router's down set by
         default) down; only then make them the router's (a failure leaves the
         router as it was)."""
-        down = self._down & set(state.weights) if down is None else down
+        down = self._view[1] & set(state.weights) if down is None else down
         table = _core.MementoTable(
             state.size,
             {slot: entry[0] for slot, entry in state.removed.items()},
@@ -232,16 +231,22 @@ class Router:
             seed=self._seed,
             down=down,
         )
-        self._state = state
-        self._down = down
-        self._table = table
-        # What a lookup that reads more than the table reads, in one load.
-        self._view = (state, down, table)
+        # The router's one record of its state: a lookup that reads more
+        # than the table reads it in one load.
+        self._view: tuple[_State, frozenset[str], Any] = (state, down, table)
         # Each lookup is one bound method of one table: a call sees one state.
         self.node_for = table.node_for
         self.nodes_for = table.nodes_for
         self.slot_for = table.slot_for
         self.slots_for = table.slots_for
+
+    @property
+    def _state(self) -> _State:
+        return self._view[0]
+
+    @property
+    def _down(self) -> frozenset[str]:
+        return self._view[1]
 
     def add(self, name: str, weight: int = 1) -> None:
         """Add node ``name`` with ``weight`` slots (the most recently freed
@@ -523,7 +528,6 @@ class Router:
         router = cls.__new__(cls)
         router._hasher, router._seed = data["hasher"], data["seed"]
         router._lock = threading.Lock()
-        router._down = frozenset()
         router._commit(state, frozenset(down))
         return router
 

@@ -18,6 +18,7 @@ loop during a batch in test_aio.py.
 from __future__ import annotations
 
 import array
+import gc
 import itertools
 import os
 import sys
@@ -325,6 +326,21 @@ def test_a_list_batch_holds_the_gil_briefly_to_its_end(
     marks = [start, *stamps, end]
     longest, at = max((b - a, i) for i, (a, b) in enumerate(itertools.pairwise(marks)))
     assert longest < 0.02, f"{longest * 1e3:.1f} ms of CPU after checkpoint {at} of {len(stamps)}"
+
+
+def test_array_answers_are_not_walked_by_the_collector(core: ModuleType) -> None:
+    # The README's way around the young collection's walk of a big answer
+    # list (issue 22, item 19): integer arrays and Arrow columns give an
+    # int64 array, which holds no objects and which the collector does not
+    # track, in both cores; a list's answers are tracked like any list.
+    np = needs_numpy()
+    pa = pytest.importorskip("pyarrow")
+    keys = np.arange(50_000, dtype=np.uint64)
+    for batch in (keys, pa.array(keys)):
+        answers = core.jump_hash_many(batch, 1000)
+        assert isinstance(answers, np.ndarray) and answers.dtype == np.int64
+        assert not gc.is_tracked(answers)
+    assert gc.is_tracked(core.jump_hash_many(keys.tolist(), 1000))
 
 
 def test_array_batches_release_the_gil(compiled_core: ModuleType) -> None:

@@ -87,3 +87,31 @@ def test_a_deeply_nested_state_is_a_value_error(router_core: ModuleType) -> None
     data["slots"] = [["a"], "b"]
     with pytest.raises(ValueError, match="field 'slots' must hold only names"):
         Router.from_json(json.dumps(data))
+
+
+class _Remover:
+    """An int key whose ``__index__`` removes a node the first time it is read:
+    a change to the router in the middle of a call, which a free-threaded
+    build can see at any point without a callback."""
+
+    def __init__(self, router: Router, value: int) -> None:
+        self.router, self.value, self.done = router, value, False
+
+    def __index__(self) -> int:
+        if not self.done:
+            self.done = True
+            self.router.remove(self.router.node_for(self.value))
+        return self.value
+
+
+def test_replicas_for_reads_one_state(router_core: ModuleType) -> None:
+    # The list is the one the router gave when the call began, whatever
+    # changes during the call: reading the table and the weights at two
+    # moments (issue 22, item 20) put the removed node first and ranked
+    # the others without it.
+    for value in range(40):
+        r = Router({**{f"n{i}": 1 for i in range(8)}, "n3": 3})
+        k = 4 + value % 5  # up to every node
+        want = r.copy().replicas_for(value, k)
+        assert r.replicas_for(_Remover(r, value), k) == want
+        assert len(r.nodes) == 7  # the removal did happen, during the call
