@@ -370,6 +370,18 @@ def test_the_console_script(core: ModuleType, rows: Rows) -> None:
     assert done.stdout == f"{core.jump_hash('user:1', 1000, **JB)}\n".encode()
 
 
+def test_the_algorithm_option_reads_the_table() -> None:
+    from rvh_stable.cli import _commands
+
+    parser = _commands.load(_commands.DEFAULT).build_parser()
+    option = next(a for a in parser._actions if "--algorithm" in a.option_strings)
+    assert tuple(option.choices or ()) == _rules.ALGORITHMS == tuple(_rules.ALGORITHM_TABLE)
+    assert option.default == _rules.DEFAULT_ALGORITHM == "jump"
+    help_text = " ".join((option.help or "").split())
+    for name, words in _rules.ALGORITHM_TABLE.items():
+        assert f"{name} (" in help_text and words in help_text
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
