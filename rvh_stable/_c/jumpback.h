@@ -97,13 +97,14 @@ static inline int32_t rvh_jumpback(uint64_t h, int32_t n) {
 /* The batch function (kernels/table.h's rvh_batch_fn): keys[0..count) into
  * out[0..count).  A plain loop: each key's walk is short (1.67 values on
  * average) and branchy, and the CPU overlaps consecutive keys' first values
- * by itself.  Measured on AMD EPYC (Zen 1) against a two-pass loop (every
- * key's first step without a branch, then the full walk of the keys it
- * left): that was slower at n = 10, 17 and 1025 (where most branches go
- * either way at random) and 5-15% faster only where this loop is already
- * several times quicker than jump's kernels (n = 1000, 10**6), so it was
- * not kept.  SIMD lanes were not tried: SplitMix64 needs two 64-bit
- * multiplies a value, which AVX2 lacks. */
+ * by itself.  Measured on AMD EPYC (Zen 1) against two two-pass loops
+ * (every key's first value without a branch, then the walk, or only the
+ * draws at the top level, of the keys it left; the second rests on the
+ * walk ending at the first level below the top bit of n - 1, whose
+ * candidates are all below n): both were slower at n = 10, 17 and 1025,
+ * where this loop's branches go either way at random, and the second one
+ * twice as slow at n = 10**6, so neither was kept.  SIMD lanes were not
+ * tried: SplitMix64 needs two 64-bit multiplies a value, which AVX2 lacks. */
 static inline void rvh_jumpback_keys(const uint64_t *keys, ptrdiff_t count, int32_t n,
                                      int64_t *out) {
     const uint32_t mask = rvh_jumpback_mask((uint32_t)n - 1);
