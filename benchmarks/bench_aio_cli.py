@@ -2,7 +2,7 @@
 
     pip install -e '.[test]' && python benchmarks/bench_aio_cli.py
 
-Prints, for the figures quoted in the README and in issue 3:
+Prints, for the figures quoted in docs/performance.md and in issue 3:
 
 1. the cost of ``await async_jump_hash(k, n)`` against ``jump_hash(k, n)``,
    both called from the same coroutine (each core);

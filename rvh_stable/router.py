@@ -331,10 +331,12 @@ class Router:
 
     @property
     def hasher(self) -> str:
+        """The name of the key hasher, as given (``jump_hash``'s ``hasher``)."""
         return self._hasher
 
     @property
     def seed(self) -> int | None:
+        """The hasher's seed, as given (None: the hasher's default)."""
         return self._seed
 
     def weight(self, name: str) -> int:

@@ -53,11 +53,12 @@ _KEY_LIMIT = _rules.KEY_LIMIT
 # --- XXH64 ------------------------------------------------------------------
 
 
-def xxh64(data: bytes) -> int:
+def xxh64(data: bytes | bytearray | memoryview) -> int:
     """xxh64(data) -> int
 
-    XXH64 with seed 0 of ``data``, as an unsigned 64-bit integer in
-    ``[0, 2**64)``; equal to ``xxhash.xxh64_intdigest(data)``.
+    XXH64 with seed 0 of the bytes of ``data`` (any bytes-like object), as an
+    unsigned 64-bit integer in ``[0, 2**64)``; equal to
+    ``xxhash.xxh64_intdigest(data)``.
     """
     if not isinstance(data, bytes):
         try:
@@ -160,15 +161,14 @@ def jump_hash(
     variant: str = "paper",
     algorithm: str = "jump",
 ) -> int:
-    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper",
-    algorithm="jump") -> int
+    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper", algorithm="jump") -> int
 
     The bucket of ``key``, in ``[0, num_buckets)``, by Lamping and Veach's
     Jump Consistent Hash.  ``num_buckets`` is an int in ``[1, 2**31-1]``.
     ``hasher`` and ``seed`` choose how a str or bytes key becomes an integer;
     ``variant="guava"`` runs Guava's consistentHash loop instead of the paper's.
     ``algorithm="jumpback"`` runs Ertl's JumpBackHash instead (as hash4j).
-    """
+    """  # noqa: E501 (the signature line, one line for autodoc)
     # Literal bounds (2**31 - 1 and 2**64) load faster than module globals.
     if type(num_buckets) is not int or not 0 < num_buckets <= 2147483647:
         num_buckets = _rules.check_buckets(num_buckets)
@@ -360,17 +360,16 @@ def jump_hash_many(
     variant: str = "paper",
     algorithm: str = "jump",
 ) -> Any:
-    """jump_hash_many(keys, num_buckets, *, threads=1, hasher=, seed=, variant=, algorithm=)
-    -> list | ndarray
+    """jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper", algorithm="jump")
 
     ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed, variant=variant,
-    algorithm=algorithm) for k in keys]``, for an iterable of keys, an array of integers or Arrow
-    columns: a list of ints in ``[0, num_buckets)``, except that a NumPy
+    algorithm=algorithm) for k in keys]``, for an iterable of keys, an array
+    of integers or Arrow columns: a list of ints in ``[0, num_buckets)``, except that a NumPy
     array gives an int64 NumPy array of the same shape, and Arrow columns an
     int64 NumPy array (a list where NumPy is not installed).  This pure core
     validates ``threads`` but computes on one thread: pure-Python arithmetic
     does not run in parallel under the GIL.
-    """
+    """  # noqa: E501 (the signature line, one line for autodoc)
     n = _rules.check_buckets(num_buckets)
     _rules.resolve_threads(threads)
     hash_bytes = _byte_hasher(hasher, seed)

@@ -49,7 +49,8 @@ ENTRY_POINTS = {
     "python -m rvh_stable.app_stable": [sys.executable, "-m", "rvh_stable.app_stable"],
 }
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+# The command line's guide in the documentation site.
+CLI_GUIDE = Path(__file__).resolve().parent.parent / "docs" / "guides" / "cli.md"
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -590,8 +591,8 @@ TOO_LONG = f"longer than the limit of {LIMIT} bytes (1 MiB) for a line"
 def test_line_limit_is_documented(core: ModuleType) -> None:
     assert LIMIT == 1 << 20
     assert f"at most {LIMIT} bytes (1 MiB)" in text(rvh(core, "--help").stdout)
-    if README.exists():  # not when the tests run outside the source tree
-        assert f"({LIMIT} bytes)" in README.read_text(encoding="utf-8")
+    if CLI_GUIDE.exists():  # not when the tests run outside the source tree
+        assert f"({LIMIT} bytes)" in CLI_GUIDE.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
-"""The README's redis-py recipe, run as written against three real Redis servers.
+"""The documentation's redis-py recipe, run as written against three real Redis servers.
 
-The recipe is the code block after the marker line in README.md's "Many
-clients, no coordinator"; it is read from there and executed, so the
+The recipe is the code block after the marker line in the guide "Many
+clients, no coordinator" (docs/guides/clients.md); it is read from there and executed, so the
 documentation cannot drift from what is tested.  The servers are
 redis-server processes on 127.0.0.1 (tests/servers.py).  Every test runs on
 both cores (``router_core``).
@@ -19,12 +19,13 @@ import pytest
 import servers
 from servers import Server
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "guides" / "clients.md"
 MARKER = "<!-- tests/test_redis.py runs the next block -->"
 
-if not README.exists():
+if not GUIDE.exists():
     pytest.skip(
-        "the recipe is read from README.md, outside the source tree", allow_module_level=True
+        "the recipe is read from docs/guides/clients.md, outside the source tree",
+        allow_module_level=True,
     )
 
 redis: Any = servers.require_module("redis")
@@ -35,13 +36,13 @@ TIMEOUT = 0.2
 
 
 def recipe() -> Any:
-    """The recipe's ``ShardedRedis``, from README.md."""
+    """The recipe's ``ShardedRedis``, from the guide."""
     found = re.search(
-        re.escape(MARKER) + r"\n```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S
+        re.escape(MARKER) + r"\n```python\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.S
     )
-    assert found, f"no python block after {MARKER!r} in README.md"
+    assert found, f"no python block after {MARKER!r} in {GUIDE}"
     namespace: dict[str, Any] = {"__name__": "readme_redis_recipe"}
-    exec(compile(found.group(1), f"{README} (redis recipe)", "exec"), namespace)
+    exec(compile(found.group(1), f"{GUIDE} (redis recipe)", "exec"), namespace)
     return namespace["ShardedRedis"]
 
 
@@ -159,10 +160,9 @@ def test_with_every_server_down_a_batch_raises_lookup_error(
     assert store.get_many(KEYS[:10]) == [None] * 10
 
 
-def test_the_recipe_is_in_the_readme() -> None:
-    # The block the tests run is the one after the marker, in the section.
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("## Many clients, no coordinator") :]
-    section = section[: section.index("\n## ", 1)]
+def test_the_recipe_is_in_the_guide() -> None:
+    # The block the tests run is the one after the marker, in the recipe's section.
+    text = GUIDE.read_text(encoding="utf-8")
+    section = text[text.index("## redis-py: a recipe") :]
     assert MARKER in section
     assert recipe().__name__ == "ShardedRedis"

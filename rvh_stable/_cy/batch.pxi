@@ -28,12 +28,11 @@ cdef object _batch(object keys, int32_t n, Py_ssize_t threads, _batch_fn run,
 
 def jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper",
                    algorithm="jump"):
-    """jump_hash_many(keys, num_buckets, *, threads=1, hasher=, seed=, variant=, algorithm=)
-    -> list | ndarray
+    """jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper", algorithm="jump")
 
     ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed, variant=variant,
-    algorithm=algorithm) for k in keys]``, for an iterable of keys, an array of integers or Arrow
-    columns: a list of ints in ``[0, num_buckets)``, except that a NumPy
+    algorithm=algorithm) for k in keys]``, for an iterable of keys, an array
+    of integers or Arrow columns: a list of ints in ``[0, num_buckets)``, except that a NumPy
     array gives an int64 NumPy array of the same shape, and Arrow columns an
     int64 NumPy array (a list where NumPy is not installed).  Arrays and
     Arrow columns are hashed without the GIL; ``threads`` > 1 splits large

@@ -30,8 +30,7 @@ def _fast_entry(general):
 @_fast_entry
 def jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper",
               algorithm="jump"):
-    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper",
-    algorithm="jump") -> int
+    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper", algorithm="jump") -> int
 
     The bucket of ``key``, in ``[0, num_buckets)``, by Lamping and Veach's
     Jump Consistent Hash.  ``num_buckets`` is an int in ``[1, 2**31-1]``.

@@ -62,7 +62,8 @@ def xxh64(data):
     """xxh64(data) -> int
 
     XXH64 with seed 0 of the bytes of ``data`` (any bytes-like object), as an
-    unsigned 64-bit integer in ``[0, 2**64)``.
+    unsigned 64-bit integer in ``[0, 2**64)``; equal to
+    ``xxhash.xxh64_intdigest(data)``.
     """
     cdef Py_buffer view
     if isinstance(data, memoryview) and not data.c_contiguous:
