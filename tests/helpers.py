@@ -151,3 +151,20 @@ async def loop_ticks(work: Coroutine[Any, Any, Any]) -> tuple[Any, float, float,
     during = [started] + [t for t in ticks if started < t < ended] + [ended]
     gap = max(b - a for a, b in itertools.pairwise(during))
     return result, ended - started, gap, len(during) - 2
+
+
+def guide_block(guide: str, marker: str) -> str:
+    """The ``python`` code block that follows the line ``marker`` in the
+    guide ``docs/guides/<guide>`` (a recipe the tests execute, so the
+    documentation cannot drift); the test skips outside the source tree."""
+    import re
+    from pathlib import Path
+
+    import pytest
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "guides" / guide
+    if not page.exists():
+        pytest.skip(f"the recipe is read from docs/guides/{guide}, outside the source tree")
+    found = re.search(re.escape(marker) + r"\n```python\n(.*?)```", page.read_text("utf-8"), re.S)
+    assert found, f"no python block after {marker!r} in {page}"
+    return found.group(1)

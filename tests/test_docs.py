@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 import rvh_stable
-from rvh_stable import aio, cli, dask, planning, pymemcache, router
+from rvh_stable import aio, cli, dask, planning, pymemcache, router, spark
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -141,7 +141,7 @@ def places(obj: Any, module: ModuleType, name: str) -> set[str]:
 def test_the_index_names_every_public_name(site: Path) -> None:
     indexed = inventory(site)
     missing = []
-    for module in (rvh_stable, aio, cli, dask, planning, pymemcache, router):
+    for module in (rvh_stable, aio, cli, dask, planning, pymemcache, router, spark):
         for name in module.__all__:
             if not places(getattr(module, name), module, name) & indexed:
                 missing.append(f"{module.__name__}.{name}")

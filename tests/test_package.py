@@ -224,3 +224,23 @@ def test_an_isolated_subinterpreter_warns(compiled_core: ModuleType) -> None:
         [sys.executable, "-c", program], capture_output=True, text=True, cwd=NEUTRAL_CWD
     )
     assert "python" in done.stderr and "could not be loaded" in done.stderr, done.stderr
+
+
+def test_the_engine_layers_import_no_engine() -> None:
+    # pyspark and ray are optional extras: importing rvh_stable, or its Spark
+    # layer, never imports them; without PySpark the layer says what to install.
+    code = (
+        "import sys, rvh_stable, rvh_stable.spark, rvh_stable.dask\n"
+        "print(sorted(m for m in ('pyspark', 'ray', 'pandas', 'dask') if m in sys.modules))\n"
+        "sys.modules['pyspark'] = None\n"
+        "try:\n"
+        "    rvh_stable.spark._arrow_udf()\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    lines = run_python(code).splitlines()
+    assert lines[0] == "[]"
+    assert lines[1] == (
+        "rvh_stable.spark needs PySpark 4.1 or later (arrow_udf, repartitionById): "
+        "pip install 'rvh-stable[spark]'"
+    )
