@@ -78,7 +78,10 @@ def test_compiled_jump_hash_is_a_builtin_of_its_module(compiled_core: ModuleType
     assert jump_hash.__self__ is compiled_core
     assert jump_hash.__module__ == "rvh_stable._jump"
     assert jump_hash.__name__ == "jump_hash"
-    signature = 'jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper") -> int'
+    signature = (
+        'jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper", '
+        'algorithm="jump") -> int\n'
+    )
     assert jump_hash.__doc__.startswith(signature)
     assert pickle.loads(pickle.dumps(jump_hash)) is jump_hash
     # The decorator that built it (rvh_new_jump_hash in _c/py/fast_entry.h) is gone:
