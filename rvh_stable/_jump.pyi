@@ -19,6 +19,7 @@ def jump_hash(
     hasher: str = ...,
     seed: int | None = ...,
     variant: str = ...,
+    algorithm: str = ...,
 ) -> int: ...
 def jump_hash_many(
     keys: Iterable[int | str | bytes | bytearray | memoryview] | Any,
@@ -28,6 +29,7 @@ def jump_hash_many(
     hasher: str = ...,
     seed: int | None = ...,
     variant: str = ...,
+    algorithm: str = ...,
 ) -> Any: ...
 
 class MementoTable:

@@ -55,6 +55,7 @@ from rvh_stable import _rules
 include "_cy/c_headers.pxi"  # the C: every header this module uses, declared
 include "_cy/keys.pxi"       # key -> uint64, hasher= and seed=, xxh64(), hash_key()
 include "_cy/kernels.pxi"    # the batch kernel, picked once; variant=
+include "_cy/algorithms.pxi" # algorithm=: jump's kernel or JumpBackHash's loop
 include "_cy/entry.pxi"      # jump_hash(): the fast entry and the general path
 include "_cy/engine.pxi"     # the batch engine: sources, steps, jobs, threads, sinks
 include "_cy/iterable.pxi"   # key source: any iterable

@@ -57,6 +57,7 @@ class _Core(Protocol):
         hasher: str = ...,
         seed: int | None = None,
         variant: str = ...,
+        algorithm: str = ...,
     ) -> int: ...
 
     def jump_hash_many(
@@ -68,6 +69,7 @@ class _Core(Protocol):
         hasher: str = ...,
         seed: int | None = None,
         variant: str = ...,
+        algorithm: str = ...,
     ) -> Any: ...
 
 
@@ -101,15 +103,16 @@ def _batch_size(keys: object) -> int | None:
         return None
 
 
-def _hash_options(hasher: str, seed: int | None, variant: str) -> dict[str, Any]:
+def _hash_options(hasher: str, seed: int | None, variant: str, algorithm: str) -> dict[str, Any]:
     """The keyword arguments to pass on: none for the defaults, so that the
     compiled core's fast entry takes the call."""
-    if hasher is _DEFAULT_HASHER and seed is None and variant is _PAPER:
+    if hasher is _DEFAULT_HASHER and seed is None and variant is _PAPER and algorithm is _JUMP:
         return {}
-    return {"hasher": hasher, "seed": seed, "variant": variant}
+    return {"hasher": hasher, "seed": seed, "variant": variant, "algorithm": algorithm}
 
 
 _PAPER = "paper"
+_JUMP = "jump"
 
 
 async def async_jump_hash(
@@ -120,11 +123,12 @@ async def async_jump_hash(
     hasher: str = "xxh64",
     seed: int | None = None,
     variant: str = "paper",
+    algorithm: str = "jump",
 ) -> int:
-    """async_jump_hash(key, num_buckets, *, executor=None, hasher=..., seed=..., variant=...) -> int
+    """async_jump_hash(key, num_buckets, *, executor=None, hasher=..., seed=..., ...) -> int
 
     ``await``-able ``jump_hash(key, num_buckets, hasher=hasher, seed=seed,
-    variant=variant)``:
+    variant=variant, algorithm=algorithm)``:
     the bucket of ``key``, in
     ``[0, num_buckets)``, with the same result and the same exceptions, raised
     from the ``await``.  ``jump_hash_async`` is the same function.
@@ -137,7 +141,7 @@ async def async_jump_hash(
     ``concurrent.futures.Executor``) forces ``loop.run_in_executor(executor,
     ...)``, for callers who want the work off the loop's thread anyway.
     """
-    options = _hash_options(hasher, seed, variant)
+    options = _hash_options(hasher, seed, variant, algorithm)
     if executor is None:
         return _core.jump_hash(key, num_buckets, **options)
     _check_executor(executor)
@@ -159,11 +163,13 @@ async def async_jump_hash_many(
     hasher: str = "xxh64",
     seed: int | None = None,
     variant: str = "paper",
+    algorithm: str = "jump",
 ) -> Any:
     """async_jump_hash_many(keys, num_buckets, *, executor=None, threads=1, hasher=..., ...)
 
     ``await``-able ``jump_hash_many(keys, num_buckets, threads=threads,
-    hasher=hasher, seed=seed, variant=variant)`` -> list[int] | ndarray: the
+    hasher=hasher, seed=seed, variant=variant, algorithm=algorithm)`` ->
+    list[int] | ndarray: the
     same result (a list of buckets in ``[0, num_buckets)``, or an int64 NumPy
     array for a NumPy array) and the same exceptions, raised from the ``await``.
 
@@ -182,7 +188,7 @@ async def async_jump_hash_many(
     change ``keys`` until the ``await`` returns.  Cancelling the ``await``
     does not stop a batch that has started.
     """
-    options = _hash_options(hasher, seed, variant)
+    options = _hash_options(hasher, seed, variant, algorithm)
     if executor is None:
         size = _batch_size(keys)
         if size is not None and size <= INLINE_BATCH_MAX.get(_core.IMPLEMENTATION, 0):

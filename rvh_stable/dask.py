@@ -57,7 +57,7 @@ def assign_shard(ddf: Any, column: str, n: int, *, out: str = "shard", **hash_op
     ``ddf`` with an int32 column ``out``: ``jump_hash_many(ddf[column], n,
     **hash_options)``, computed partition by partition.  ``hash_options`` are
     those jump_hash_many takes (``hasher=``, ``seed=``, ``variant=``,
-    ``threads=``).
+    ``algorithm=``, ``threads=``).
     """
     import pandas
 

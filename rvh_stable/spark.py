@@ -1,14 +1,19 @@
 """Shards on Spark: ``assign_shard`` and ``shard``
-(``pip install 'rvh-stable[spark]'``, PySpark 4.1 or later).
+(``pip install 'rvh-stable[spark]'``, PySpark 3.5 or later; 4.1 or later is
+faster).
 
 Spark's own repartitioning does not put shard i in partition i:
 ``df.repartition(16, "shard")`` hashes the shard number again (Murmur3, modulo
 16), so shards share partitions and others stay empty.  ``assign_shard``
-computes each row's shard with ``jump_hash_many`` in an Arrow UDF
-(``arrow_udf``: each batch reaches the core as a ``pyarrow.Array``, read in
-place), on Spark's Python workers; ``shard`` then moves every row to the
-partition numbered by its shard with ``repartitionById``.  Nothing depends on
-a worker's ``PYTHONHASHSEED``: the answers are jump_hash's, in every process.
+computes each row's shard with ``jump_hash_many`` in an Arrow UDF on Spark's
+Python workers: ``arrow_udf`` (PySpark 4.1+: each batch reaches the core as a
+``pyarrow.Array``, read in place), else a ``pandas_udf`` whose Series is
+turned into Arrow first.  ``shard`` then moves every row to the partition
+numbered by its shard: ``repartitionById`` (PySpark 4.1+), else the RDD route
+(``partitionBy`` with the shard as the partition, several times slower).
+Both ways give the same rows in the same partitions; tests/test_spark.py runs
+each on the same Spark.  Nothing depends on a worker's ``PYTHONHASHSEED``:
+the answers are jump_hash's, in every process.
 
 The workers import ``rvh_stable`` themselves: it must be installed in the
 Python they run (``PYSPARK_PYTHON``), which is not this module's business.
@@ -36,28 +41,65 @@ KEY_TYPES = ("string", "binary", "long", "integer", "short", "byte")
 
 
 def _shards_of(keys: Any, *, column: str, n: int, options: dict[str, Any]) -> Any:
-    """One Arrow batch of the key column -> its shards, an int32 Arrow array.
-    Runs on a Spark worker."""
+    """One Arrow batch of the key column -> its shards, an int32 Arrow array:
+    the arrow_udf way (PySpark 4.1+).  Runs on a Spark worker."""
     import pyarrow
 
-    if keys.null_count:
+    _nulls_refused(keys.null_count, column)
+    return pyarrow.array(_core.jump_hash_many(keys, n, **options), type=pyarrow.int32())
+
+
+def _nulls_refused(count: int, column: str) -> None:
+    if count:
         raise ValueError(
             f"column {column!r} holds a null: a shard key must not be null; "
             "drop or fill the nulls first "
             f"(df.dropna(subset=[{column!r}]) or df.fillna(...))"
         )
-    return pyarrow.array(_core.jump_hash_many(keys, n, **options), type=pyarrow.int32())
 
 
-def _arrow_udf() -> Any:
+def _shards_of_series(keys: Any, *, column: str, n: int, options: dict[str, Any]) -> Any:
+    """One pandas batch of the key column -> its shards, an int32 Series:
+    the pandas_udf way (PySpark before 4.1).  Runs on a Spark worker."""
+    import pandas
+    import pyarrow
+
+    _nulls_refused(int(keys.isna().sum()), column)
+    # As Arrow, the batch is read in place like arrow_udf's (a long column
+    # stays int64: its negative values are keys as negative ints are).
+    shards = _core.jump_hash_many(pyarrow.Array.from_pandas(keys), n, **options)
+    return pandas.Series(shards, dtype="int32")
+
+
+#: Whether to use PySpark 4.1's arrow_udf and repartitionById where present
+#: (tests switch it off to run the other way on the same Spark).
+USE_NEWEST = True
+
+
+def _udf(function_kwargs: dict[str, Any]) -> Any:
+    """The UDF that computes the shard column, the fastest way this PySpark has."""
     try:
-        from pyspark.sql.pandas.functions import ArrowUDFType, arrow_udf
-    except ImportError as error:  # PySpark before 4.1, or none
+        from pyspark.sql.pandas.functions import PandasUDFType, pandas_udf
+    except ImportError as error:  # no PySpark, or one without pandas UDFs
         raise ImportError(
-            "rvh_stable.spark needs PySpark 4.1 or later (arrow_udf, repartitionById): "
-            "pip install 'rvh-stable[spark]'"
+            "rvh_stable.spark needs PySpark 3.5 or later: pip install 'rvh-stable[spark]'"
         ) from error
-    return arrow_udf, ArrowUDFType.SCALAR
+    newest: Any = None
+    if USE_NEWEST:
+        try:
+            from pyspark.sql.pandas.functions import ArrowUDFType, arrow_udf
+        except ImportError:  # PySpark before 4.1
+            pass
+        else:
+            newest = (arrow_udf, _shards_of, ArrowUDFType.SCALAR)
+    maker, body, kind = newest or (pandas_udf, _shards_of_series, PandasUDFType.SCALAR)
+    with warnings.catch_warnings():
+        # The UDF type is given, not inferred from type hints (a partial has
+        # none); PandasUDFType's own deprecation is PySpark's, not the user's.
+        warnings.filterwarnings("ignore", "It is preferred to specify type hints", UserWarning)
+        warnings.filterwarnings("ignore", "In Python 3.6", UserWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        return maker(functools.partial(body, **function_kwargs), "int", kind)
 
 
 def _checked(df: Any, column: object, n: object, out: object, options: dict[str, Any]) -> int:
@@ -86,13 +128,8 @@ def assign_shard(df: Any, column: str, n: int, *, out: str = "shard", **hash_opt
     the job with a ``ValueError`` that says null and names the column.
     """
     n = _checked(df, column, n, out, hash_options)
-    arrow_udf, scalar = _arrow_udf()
-    function = functools.partial(_shards_of, column=column, n=n, options=dict(hash_options))
-    with warnings.catch_warnings():
-        # The UDF type is given, not inferred from type hints (a partial has none).
-        warnings.filterwarnings("ignore", "It is preferred to specify type hints", UserWarning)
-        udf = arrow_udf(function, "int", scalar)
-        return df.withColumn(out, udf(df[column]))
+    udf = _udf({"column": column, "n": n, "options": dict(hash_options)})
+    return df.withColumn(out, udf(df[column]))
 
 
 def shard(df: Any, column: str, n: int, *, out: str = "shard", **hash_options: Any) -> Any:
@@ -103,4 +140,16 @@ def shard(df: Any, column: str, n: int, *, out: str = "shard", **hash_options: A
     shard is an empty partition).  Ready for ``foreachPartition`` or a sink
     that writes one file per partition.
     """
-    return assign_shard(df, column, n, out=out, **hash_options).repartitionById(n, out)
+    marked = assign_shard(df, column, n, out=out, **hash_options)
+    if USE_NEWEST and hasattr(marked, "repartitionById"):
+        return marked.repartitionById(n, out)
+    # The RDD route: the shard is the partition (partitionBy's function is
+    # the identity), then back to a DataFrame of the same schema.
+    where = marked.columns.index(out)
+    pairs = marked.rdd.map(lambda row: (row[where], row))
+    placed = pairs.partitionBy(n, _identity).values()
+    return marked.sparkSession.createDataFrame(placed, marked.schema)
+
+
+def _identity(shard: int) -> int:
+    return shard

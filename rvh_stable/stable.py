@@ -26,7 +26,7 @@ from functools import partial
 from math import floor as _floor
 from typing import Any
 
-from . import _arrow, _hashers, _ieee, _rules
+from . import _arrow, _hashers, _ieee, _jumpback, _rules
 
 __all__ = [
     "IMPLEMENTATION",
@@ -72,6 +72,7 @@ _xxh64 = _hashers.xxh64
 _DEFAULT = _rules.DEFAULT_HASHER
 _PAPER = "paper"
 _GUAVA = "guava"
+_JUMP = "jump"
 
 # --- key -> uint64 ------------------------------------------------------------
 
@@ -158,26 +159,30 @@ def jump_hash(
     hasher: str = "xxh64",
     seed: int | None = None,
     variant: str = "paper",
+    algorithm: str = "jump",
 ) -> int:
-    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper") -> int
+    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper", algorithm="jump") -> int
 
     The bucket of ``key``, in ``[0, num_buckets)``, by Lamping and Veach's
     Jump Consistent Hash.  ``num_buckets`` is an int in ``[1, 2**31-1]``.
     ``hasher`` and ``seed`` choose how a str or bytes key becomes an integer;
     ``variant="guava"`` runs Guava's consistentHash loop instead of the paper's.
-    """
+    ``algorithm="jumpback"`` runs Ertl's JumpBackHash instead (as hash4j).
+    """  # noqa: E501 (the signature line, one line for autodoc)
     # Literal bounds (2**31 - 1 and 2**64) load faster than module globals.
     if type(num_buckets) is not int or not 0 < num_buckets <= 2147483647:
         num_buckets = _rules.check_buckets(num_buckets)
     # The default hasher needs no look-up (an identity test: another equal
     # str takes the general way, to the same function).
     hash_bytes = _xxh64 if hasher is _DEFAULT and seed is None else _byte_hasher(hasher, seed)
+    # The loop is checked before the key, as the compiled core does.
+    loop = None if variant is _PAPER and algorithm is _JUMP else _loop(algorithm, variant)
     if type(key) is int and 0 <= key < 18446744073709551616:
         k = key
     else:
         k = _key_to_u64(key, -1, hash_bytes)
-    if variant is not _PAPER and (variant is _GUAVA or _rules.is_guava(variant)):
-        return _jump_guava(k, num_buckets)
+    if loop is not None:
+        return loop(k, num_buckets)
     # The paper's loop, step for step, on a uint64 held in a Python int.  The
     # step must be computed as (b + 1) * (2**31 / double(d)) in IEEE double,
     # in this order: the division rounds once, the product rounds again, and
@@ -206,6 +211,7 @@ def _jump_hash_exact(
     hasher: str = "xxh64",
     seed: int | None = None,
     variant: str = "paper",
+    algorithm: str = "jump",
 ) -> int:
     # jump_hash with the loop in integers (rvh_stable/_ieee.py): the same two
     # IEEE roundings, emulated, for a build whose floats round twice.  The
@@ -214,12 +220,14 @@ def _jump_hash_exact(
     if type(num_buckets) is not int or not 0 < num_buckets <= 2147483647:
         num_buckets = _rules.check_buckets(num_buckets)
     hash_bytes = _xxh64 if hasher is _DEFAULT and seed is None else _byte_hasher(hasher, seed)
+    # The loop is checked before the key, as the compiled core does.
+    loop = None if variant is _PAPER and algorithm is _JUMP else _loop(algorithm, variant)
     if type(key) is int and 0 <= key < 18446744073709551616:
         k = key
     else:
         k = _key_to_u64(key, -1, hash_bytes)
-    if variant is not _PAPER and _rules.is_guava(variant):
-        return _ieee.guava_exact(k, num_buckets)
+    if loop is not None:
+        return loop(k, num_buckets)
     return _ieee.jump_exact(k, num_buckets)
 
 
@@ -250,6 +258,16 @@ def _jump_guava(key: int, num_buckets: int) -> int:
         if nxt < 0 or nxt >= num_buckets:
             return candidate
         candidate = nxt
+
+
+def _loop(algorithm: object, variant: object) -> Callable[[int, int], int]:
+    """The loop ``algorithm=`` and ``variant=`` name (checked by _rules), as a
+    function of a uint64 and the bucket count: jump_hash for the paper's (on
+    an x87 build the exact one), Guava's, or JumpBackHash (_jumpback.py)."""
+    loop = _rules.pick_loop(algorithm, variant)
+    if loop == _PAPER:
+        return jump_hash
+    return _jumpback.jumpback if loop == "jumpback" else _jump_guava
 
 
 # On a CPython whose floats are computed by the x87 unit (32-bit x86 without
@@ -340,22 +358,22 @@ def jump_hash_many(
     hasher: str = "xxh64",
     seed: int | None = None,
     variant: str = "paper",
+    algorithm: str = "jump",
 ) -> Any:
-    """jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper")
+    """jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper", algorithm="jump")
 
-    ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed, variant=variant)
-    for k in keys]``, for an iterable of keys, an array of integers or Arrow
-    columns: a list of ints in ``[0, num_buckets)``, except that a NumPy
+    ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed, variant=variant,
+    algorithm=algorithm) for k in keys]``, for an iterable of keys, an array
+    of integers or Arrow columns: a list of ints in ``[0, num_buckets)``, except that a NumPy
     array gives an int64 NumPy array of the same shape, and Arrow columns an
     int64 NumPy array (a list where NumPy is not installed).  This pure core
     validates ``threads`` but computes on one thread: pure-Python arithmetic
     does not run in parallel under the GIL.
-    """
+    """  # noqa: E501 (the signature line, one line for autodoc)
     n = _rules.check_buckets(num_buckets)
     _rules.resolve_threads(threads)
     hash_bytes = _byte_hasher(hasher, seed)
-    # jump_hash, not its float loop: on an x87 build it is the exact one.
-    loop: Callable[[int, int], int] = _jump_guava if _rules.is_guava(variant) else jump_hash
+    loop = _loop(algorithm, variant)
     _rules.check_keys(keys)
     if _rules.is_arrow(keys):
         found = _arrow_u64s(keys, hash_bytes)
@@ -396,13 +414,8 @@ _ARROW = object()  # MementoTable._slots' mark for Arrow input
 
 # A detour's draws (_c/detour.h: RVH_DETOUR_TRIES and SplitMix64).
 _DETOUR_TRIES = 64
-_GOLDEN_GAMMA = 0x9E3779B97F4A7C15
-
-
-def _splitmix64_mix(z: int) -> int:
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return z ^ (z >> 31)
+_GOLDEN_GAMMA = _jumpback.GOLDEN_GAMMA
+_splitmix64_mix = _jumpback.splitmix64_mix
 
 
 class MementoTable:

@@ -8,7 +8,8 @@ CORE is a core module (rvh_stable._jump or rvh_stable.stable); KIND is
 batch, a timer thread sends SIGINT to this process.  Prints the seconds from
 the signal to the KeyboardInterrupt and the number of threads still alive
 then (1: every helper thread was joined), or "finished" if the batch ended
-first.  The batch has 2**31-1 buckets, or $BUCKETS.  Used by
+first.  The batch has 2**31-1 buckets, or $BUCKETS, and the algorithm
+$ALGORITHM (default jump).  Used by
 tests/test_interrupt.py and benchmarks/bench_aio_cli.py.
 """
 
@@ -43,7 +44,9 @@ def main() -> None:
 
     threading.Thread(target=fire, daemon=True).start()
     try:
-        core.jump_hash_many(keys, int(os.environ.get("BUCKETS", 2**31 - 1)), threads=threads)
+        n = int(os.environ.get("BUCKETS", 2**31 - 1))
+        algorithm = os.environ.get("ALGORITHM", "jump")
+        core.jump_hash_many(keys, n, threads=threads, algorithm=algorithm)
     except KeyboardInterrupt:
         print(f"{time.perf_counter() - fired[0]:.6f} {threading.active_count()}")
     else:

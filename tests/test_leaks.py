@@ -86,6 +86,8 @@ def kinds(core: ModuleType, np: Any) -> dict[str, tuple[Callable[[int], object],
         "many(generator)": (lambda i: many((k for k in (i, f"g{i}")), 10), 1),
         "many(array.array)": (lambda i: many(array.array("q", [i, -i, 7]), 10), 1),
         "many(memoryview of bytes)": (lambda i: many(memoryview(b"%d" % i), 10), 1),
+        "jump_hash(jumpback)": (lambda i: jh(f"key-{i}", 1000, algorithm="jumpback"), 1),
+        "many(list, jumpback)": (lambda i: many([i, f"s{i}"], 10**6, algorithm="jumpback"), 1),
         # Errors.
         "error: key above range": (lambda i: expect(ValueError, jh, 2**64 + i, 10), 1),
         "error: key below range": (lambda i: expect(ValueError, jh, -(2**63) - 1 - i, 10), 1),
@@ -130,6 +132,14 @@ def kinds(core: ModuleType, np: Any) -> dict[str, tuple[Callable[[int], object],
         "error: many(threads=True)": (lambda i: expect(TypeError, many, [i], 10, threads=True), 1),
         "error: many(threads=float)": (lambda i: expect(TypeError, many, [i], 10, threads=1.5), 1),
         "error: many(buckets bad)": (lambda i: expect(ValueError, many, [i], -i), 1),
+        "error: jumpback with guava": (
+            lambda i: expect(ValueError, jh, i, 10, algorithm="jumpback", variant="guava"),
+            1,
+        ),
+        "error: many(unknown algorithm)": (
+            lambda i: expect(ValueError, many, [i], 10, algorithm=f"x{i}"),
+            1,
+        ),
         "error: xxh64(int)": (lambda i: expect(TypeError, xx, i), 1),
         "error: xxh64(str)": (lambda i: expect(TypeError, xx, f"{i}"), 1),
     }

@@ -102,7 +102,7 @@ def passes_the_suite_outside_the_tree(python: Path, tmp_path: Path, **env: str) 
     copy = tmp_path / "copy" / "tests"
     shutil.copytree(ROOT / "tests", copy)
     assert all((copy / name).is_file() for name in ELSEWHERE), ELSEWHERE
-    ignored = [f"--ignore={copy / name}" for name in ELSEWHERE]
+    ignored: list[str | Path] = [f"--ignore={copy / name}" for name in ELSEWHERE]
     tests = run(
         *(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", *ignored, copy),
         cwd=tmp_path,

@@ -166,6 +166,54 @@ def test_the_guide_recipe(workers: Any, core: ModuleType, tmp_path: Path) -> Non
     ]
 
 
+def test_the_ways_for_older_pyspark(workers: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # PySpark before 4.1 has no arrow_udf and no repartitionById: the same
+    # Spark, told not to use them, takes the pandas_udf and RDD ways, with
+    # the same rows in the same partitions, and the same null error.
+    from pyspark.sql.functions import spark_partition_id
+
+    df = keys_frame(workers)
+    checks: list[tuple[str, dict[str, Any]]] = [
+        ("user", {}),
+        ("raw", {"hasher": "murmur3_128", "seed": 5}),
+        ("id", {}),
+        ("small", {"variant": "guava"}),
+    ]
+
+    def placed() -> list[Any]:
+        out = df
+        for number, (column, options) in enumerate(checks):
+            out = rspark.assign_shard(out, column, N, out=f"s{number}", **options)
+        out = rspark.shard(out, "user", N, out="p")
+        return sorted(out.withColumn("part", spark_partition_id()).collect())
+
+    from pyspark.util import PythonEvalType
+
+    def kind() -> int:
+        return int(rspark._udf({"column": "user", "n": N, "options": {}}).evalType)
+
+    assert kind() == PythonEvalType.SQL_SCALAR_ARROW_UDF
+    newest = placed()
+    monkeypatch.setattr(rspark, "USE_NEWEST", False)
+    assert kind() == PythonEvalType.SQL_SCALAR_PANDAS_UDF
+    older = placed()
+    assert older == newest
+    rows = df.collect()
+    for number, (column, options) in enumerate(checks):
+        want = sorted(
+            zip(
+                [r[column] for r in rows],
+                rspark._core.jump_hash_many([r[column] for r in rows], N, **options),
+                strict=True,
+            )
+        )
+        assert sorted((r[column], r[f"s{number}"]) for r in older) == want, column
+    assert all(r.part == r.p for r in older)
+    nulls = workers.createDataFrame([("a",), (None,)], "who string")
+    with pytest.raises(Exception, match="column 'who' holds a null"):
+        rspark.assign_shard(nulls, "who", N).collect()
+
+
 def test_a_null_key_fails_the_job_naming_the_column(workers: Any) -> None:
     df = workers.createDataFrame([("a",), (None,), ("b",)], "who string")
     with pytest.raises(Exception, match="column 'who' holds a null") as failed:

@@ -34,16 +34,10 @@
 
 #include "jump.h"
 #include "memento.h"
+#include "splitmix64.h"
 
 #define RVH_DETOUR_TRIES 64
-#define RVH_DETOUR_GAMMA 0x9E3779B97F4A7C15ULL
-
-/* SplitMix64's mix of one state. */
-static inline uint64_t rvh_splitmix64_mix(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+#define RVH_DETOUR_GAMMA RVH_SPLITMIX64_GAMMA
 
 /* The Memento slot of the int key h. */
 static inline int32_t rvh_detour_slot(const rvh_memento *m, uint64_t h) {

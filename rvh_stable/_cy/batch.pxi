@@ -26,12 +26,13 @@ cdef object _batch(object keys, int32_t n, Py_ssize_t threads, _batch_fn run,
     return numpy.array(answers, dtype=numpy.int64).reshape(keys.shape)
 
 
-def jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper"):
-    """jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper")
+def jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper",
+                   algorithm="jump"):
+    """jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, variant="paper", algorithm="jump")
 
-    ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed, variant=variant)
-    for k in keys]``, for an iterable of keys, an array of integers or Arrow
-    columns: a list of ints in ``[0, num_buckets)``, except that a NumPy
+    ``[jump_hash(k, num_buckets, hasher=hasher, seed=seed, variant=variant,
+    algorithm=algorithm) for k in keys]``, for an iterable of keys, an array
+    of integers or Arrow columns: a list of ints in ``[0, num_buckets)``, except that a NumPy
     array gives an int64 NumPy array of the same shape, and Arrow columns an
     int64 NumPy array (a list where NumPy is not installed).  Arrays and
     Arrow columns are hashed without the GIL; ``threads`` > 1 splits large
@@ -42,5 +43,5 @@ def jump_hash_many(keys, num_buckets, *, threads=1, hasher="xxh64", seed=None, v
     cdef Py_ssize_t nthreads = _rules.resolve_threads(threads)
     cdef _KeyHash hk
     _key_hash(hasher, seed, &hk)
-    cdef _batch_fn run = _loop_kernel(variant)
+    cdef _batch_fn run = _algorithm_kernel(algorithm, variant)
     return _batch(keys, n, nthreads, run, &hk, _NO_STEP)

@@ -22,6 +22,11 @@ cdef extern from "_c/xxh64.h":
 cdef extern from "_c/jump_guava.h":
     int32_t _jump_guava "rvh_jump_guava"(uint64_t key, int32_t n) noexcept nogil
 
+cdef extern from "_c/jumpback.h":
+    int32_t _jumpback "rvh_jumpback"(uint64_t key, int32_t n) noexcept nogil
+    void _jumpback_keys "rvh_jumpback_keys"(const uint64_t* keys, Py_ssize_t count, int32_t n,
+                                            int64_t* out) noexcept nogil
+
 cdef extern from "_c/hashers.h":
     ctypedef uint64_t (*_hash_fn "rvh_hash_fn")(const uint8_t* p, size_t size,
                                                uint64_t seed) noexcept nogil
@@ -134,7 +139,8 @@ cdef extern from "_c/py/fast_entry.h":
                                               object module_name)
     int _fast_hasher_set "rvh_fast_hasher_set"(int i, object name, _hash_fn hash, int takes_seed,
                                                int64_t seed_low, uint64_t seed_high) except -1
-    int _fast_names_set "rvh_fast_names_set"(const char* paper, const char* guava) except -1
+    int _fast_names_set "rvh_fast_names_set"(const char* paper, const char* guava,
+                                             const char* jump, const char* jumpback) except -1
     void _fast_forget "rvh_fast_forget"() noexcept
     int _fast_hash_choice "rvh_fast_hash_choice"(object hasher, object seed, _hash_fn* hash,
                                                  uint64_t* seed_out) noexcept

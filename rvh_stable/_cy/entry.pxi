@@ -19,7 +19,7 @@ def _fast_entry(general):
     The builtin is built by rvh_new_jump_hash in ``_c/py/fast_entry.h``: a
     METH_FASTCALL entry that hashes the common calls in C ((int, int) and
     (ASCII str, int), with or without hasher=, seed= and variant= values it
-    knows), and hands every other call to ``general`` unchanged.  ``general`` keeps its name, so its errors read as
+    knows, and algorithm=), and hands every other call to ``general`` unchanged.  ``general`` keeps its name, so its errors read as
     jump_hash's.
     """
     global _jump_hash_doc
@@ -28,13 +28,15 @@ def _fast_entry(general):
 
 
 @_fast_entry
-def jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper"):
-    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper") -> int
+def jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper",
+              algorithm="jump"):
+    """jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper", algorithm="jump") -> int
 
     The bucket of ``key``, in ``[0, num_buckets)``, by Lamping and Veach's
     Jump Consistent Hash.  ``num_buckets`` is an int in ``[1, 2**31-1]``.
     ``hasher`` and ``seed`` choose how a str or bytes key becomes an integer;
     ``variant="guava"`` runs Guava's consistentHash loop instead of the paper's.
+    ``algorithm="jumpback"`` runs Ertl's JumpBackHash instead (as hash4j).
     """
     # The general path: keywords, every key type, and every error; the
     # common calls never get here (see _fast_entry).
@@ -42,9 +44,9 @@ def jump_hash(key, num_buckets, *, hasher="xxh64", seed=None, variant="paper"):
     cdef _KeyHash hk
     cdef int32_t n = _buckets(num_buckets)
     _key_hash(hasher, seed, &hk)
-    cdef bint guava = _is_guava(variant)
+    cdef int loop = _pick_loop(algorithm, variant)
     _key_u64(key, -1, &k, &hk)
-    return _bucket(_jump_guava(k, n) if guava else _jump(k, n), n)
+    return _bucket(_one_key(loop, k, n), n)
 
 
 del _fast_entry  # used once: a second call would replace jump_hash's general path

@@ -25,7 +25,8 @@ cdef int _load_hashers() except -1:
         else:
             _fast_hasher_set(k, name, fn, 1, bounds[0], bounds[1] - 1)
     paper, guava = [name.encode("ascii") for name in _rules.VARIANTS]
-    _fast_names_set(paper, guava)
+    jump, jumpback = [name.encode("ascii") for name in _rules.ALGORITHMS]
+    _fast_names_set(paper, guava, jump, jumpback)
     return 0
 
 

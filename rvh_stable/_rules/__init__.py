@@ -7,7 +7,8 @@ in one place is what makes the two cores raise the same exceptions with the
 same words.
 
 The subjects: ``keys``, ``hashers`` (the table of ``hasher=`` names),
-``algorithms`` (``num_buckets``, ``variant=``, the kernel request),
+``algorithms`` (``num_buckets``, ``algorithm=``, ``variant=``, the kernel
+request),
 ``batches``, ``arrow`` (the table of Arrow key types) and ``memento``.
 Callers use this package's names (``_rules.check_buckets``), never a
 module's: a rule can move between modules without a caller changing.
@@ -16,12 +17,16 @@ module's: a rule can move between modules without a caller changing.
 from __future__ import annotations
 
 from .algorithms import (
+    ALGORITHM_TABLE,
+    ALGORITHMS,
+    DEFAULT_ALGORITHM,
     DEFAULT_VARIANT,
     MAX_BUCKETS,
     VARIANT_TABLE,
     VARIANTS,
     check_buckets,
     is_guava,
+    pick_loop,
     requested_kernel,
 )
 from .arrow import (
@@ -77,8 +82,11 @@ from .memento import (
 )
 
 __all__ = [
+    "ALGORITHMS",
+    "ALGORITHM_TABLE",
     "ARROW_KEY_TYPES",
     "ARROW_MALFORMED",
+    "DEFAULT_ALGORITHM",
     "DEFAULT_HASHER",
     "DEFAULT_VARIANT",
     "HASHERS",
@@ -107,6 +115,7 @@ __all__ = [
     "is_bool",
     "is_guava",
     "key_list",
+    "pick_loop",
     "raise_all_down",
     "raise_arrow_failed",
     "raise_arrow_malformed",

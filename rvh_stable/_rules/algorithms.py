@@ -1,5 +1,6 @@
-"""The algorithm's arguments: ``num_buckets``, ``variant=`` (the paper's loop or
-Guava's), and the batch kernel ``RVH_STABLE_KERNEL`` asks for."""
+"""The algorithm's arguments: ``num_buckets``, ``algorithm=`` (jump hash or
+JumpBackHash), ``variant=`` (jump's loop: the paper's or Guava's), and the
+batch kernel ``RVH_STABLE_KERNEL`` asks for."""
 
 from __future__ import annotations
 
@@ -42,6 +43,39 @@ def is_guava(variant: object) -> bool:
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {names}, got {variant!r}")
     return variant == "guava"
+
+
+#: The algorithms ``algorithm=`` names, each with what it is (for help texts):
+#: Lamping and Veach's jump hash (the default, with the loop ``variant=``
+#: names), or Ertl's JumpBackHash, as hash4j's ``jumpBackHash`` with
+#: SplitMix64.  They give different buckets: one is never the other's
+#: replacement.  The one list of them.
+ALGORITHM_TABLE: dict[str, str] = {
+    "jump": "Lamping and Veach's Jump Consistent Hash",
+    "jumpback": "Ertl's JumpBackHash, as hash4j's jumpBackHash: constant time at any n",
+}
+ALGORITHMS = tuple(ALGORITHM_TABLE)
+DEFAULT_ALGORITHM = ALGORITHMS[0]
+JUMPBACK = "jumpback"
+
+
+def pick_loop(algorithm: object, variant: object) -> str:
+    """``algorithm=`` and ``variant=`` checked: the loop they name, one of
+    "paper", "guava" (jump hash's two loops) and "jumpback"."""
+    names = ", ".join(repr(name) for name in ALGORITHMS)
+    if not isinstance(algorithm, str):
+        raise TypeError(f"algorithm must be a str, one of {names}, got {type(algorithm).__name__}")
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {names}, got {algorithm!r}")
+    guava = is_guava(variant)
+    if algorithm == JUMPBACK:
+        if guava:
+            raise ValueError(
+                f"algorithm={JUMPBACK!r} has no variants: variant={variant!r} is a loop of "
+                f"algorithm='jump' (leave variant= out, or pass algorithm='jump')"
+            )
+        return JUMPBACK
+    return "guava" if guava else "paper"
 
 
 def requested_kernel(names: list[str], usable: list[str]) -> str | None:

@@ -7,8 +7,8 @@
 * hashing, the default, typed without a command word (``hashing``): one key
   (``--key``) or a stream of keys, one per line (``--keys-file PATH``, or
   stdin), with the core the package picked.  Each key's line is its bucket
-  among ``--buckets N`` (``jump_hash``, with ``--hasher``, ``--seed`` and
-  ``--variant`` passed to the core, through the asyncio API with
+  among ``--buckets N`` (``jump_hash``, with ``--hasher``, ``--seed``,
+  ``--algorithm`` and ``--variant`` passed to the core, through the asyncio API with
   ``--async``), or the node a Router sends it to: ``--nodes A,B=2,...``
   (names, each with an optional weight) or ``--state FILE`` (a state that
   ``Router.to_json()`` wrote, hasher and seed included).  ``--int-key``
@@ -44,8 +44,9 @@ traceback.  Also 1, quietly, for output cut short by a closed pipe (the
 Python documentation's recipe for SIGPIPE); 2 for a usage error, reported
 as argparse reports its own (the usage, then one line): argparse's, and
 arguments that do not go together (a UsageError: ``plan`` between a bucket
-count and a router, ``--async`` or ``--variant`` with a router, ``--hasher``
-with ``--state``); 130 on Ctrl-C, the output ending with a whole line.
+count and a router, ``--async``, ``--algorithm`` or ``--variant`` with a
+router, ``--variant`` with ``--algorithm jumpback``, ``--hasher`` with
+``--state``); 130 on Ctrl-C, the output ending with a whole line.
 
 The parts: :func:`main` here is the one frame that turns every error into
 that line; ``_commands`` is the table; ``hashing``, ``plan`` and ``state``

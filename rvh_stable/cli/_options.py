@@ -1,6 +1,6 @@
 """Options more than one command can take, and the checks of their values.
 
-The lists (hashers, their seeds, loop variants) come from ``_rules``, the
+The lists (hashers, their seeds, algorithms, loop variants) come from ``_rules``, the
 one place that names them; the values are checked by the core, whose
 message the CliError carries.
 """
@@ -19,6 +19,8 @@ from ._keys import HugeInt, as_typed, parse_int
 
 #: The loop when --variant is not given: the paper's.
 DEFAULT_VARIANT = _rules.DEFAULT_VARIANT
+#: The algorithm when --algorithm is not given: jump hash.
+DEFAULT_ALGORITHM = _rules.DEFAULT_ALGORITHM
 
 
 def _listed(items: list[str]) -> str:
@@ -44,19 +46,18 @@ def _seed_help() -> str:
     return f"the hasher's seed: {', '.join(seeded)}{others}"
 
 
-def _variant_help() -> str:
+def _table_help(table: dict[str, str], default: str) -> str:
     shown = []
-    for name in _rules.VARIANTS:
-        words = _rules.VARIANT_TABLE[name]
-        if name == DEFAULT_VARIANT:
+    for name, words in table.items():
+        if name == default:
             words = f"default; {words}" if words else "default"
         shown.append(f"{name} ({words})" if words else name)
-    return f"the loop: {_listed(shown)}"
+    return _listed(shown)
 
 
 def add_hash_options(parser: argparse.ArgumentParser, *, variant: bool = True) -> None:
-    """--hasher, --seed and (unless ``variant`` is False) --variant: how keys
-    become buckets."""
+    """--hasher, --seed and (unless ``variant`` is False) --algorithm and
+    --variant: how keys become buckets."""
     parser.add_argument(
         "--hasher",
         choices=_rules.HASHERS,
@@ -67,7 +68,16 @@ def add_hash_options(parser: argparse.ArgumentParser, *, variant: bool = True) -
     if not variant:
         return
     parser.add_argument(
-        "--variant", choices=_rules.VARIANTS, default=DEFAULT_VARIANT, help=_variant_help()
+        "--algorithm",
+        choices=_rules.ALGORITHMS,
+        default=DEFAULT_ALGORITHM,
+        help=f"the algorithm: {_table_help(_rules.ALGORITHM_TABLE, DEFAULT_ALGORITHM)}",
+    )
+    parser.add_argument(
+        "--variant",
+        choices=_rules.VARIANTS,
+        default=DEFAULT_VARIANT,
+        help=f"jump's loop: {_table_help(_rules.VARIANT_TABLE, DEFAULT_VARIANT)}",
     )
 
 
@@ -92,13 +102,21 @@ def check_buckets(value: int) -> object:
 
 
 def parse_hash_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--hasher``, ``--seed`` and ``--variant`` as keyword arguments of the core's calls
-    (none for the defaults), checked by the core, or CliError with its message."""
+    """``--hasher``, ``--seed``, ``--algorithm`` and ``--variant`` as keyword arguments
+    of the core's calls (none for the defaults), checked by the core, or CliError with
+    its message."""
     options: dict[str, Any] = {}
     if args.hasher != _rules.DEFAULT_HASHER:
         options["hasher"] = args.hasher
     if getattr(args, "variant", DEFAULT_VARIANT) != DEFAULT_VARIANT:
         options["variant"] = args.variant
+    if getattr(args, "algorithm", DEFAULT_ALGORITHM) != DEFAULT_ALGORITHM:
+        if "variant" in options:
+            raise UsageError(
+                f"--variant applies to --algorithm {DEFAULT_ALGORITHM}, "
+                f"not to --algorithm {args.algorithm}"
+            )
+        options["algorithm"] = args.algorithm
     if args.seed is not None:
         try:
             seed = parse_int(args.seed)
@@ -124,6 +142,10 @@ def parse_router(args: argparse.Namespace) -> Any:
     if args.variant != DEFAULT_VARIANT:
         raise UsageError(
             f"--variant applies to --buckets, not to {which} (routers run the paper's loop)"
+        )
+    if args.algorithm != DEFAULT_ALGORITHM:
+        raise UsageError(
+            f"--algorithm applies to --buckets, not to {which} (routers run jump hash)"
         )
     if args.state is not None:
         if args.hasher != _rules.DEFAULT_HASHER or args.seed is not None:

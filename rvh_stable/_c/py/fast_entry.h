@@ -13,6 +13,7 @@
 #include "../hashers.h"
 #include "../jump.h"
 #include "../jump_guava.h"
+#include "../jumpback.h"
 #include "../platform.h" /* RVH_NOINLINE */
 #include "../xxh64.h"
 #include "bucket_ints.h"
@@ -22,9 +23,9 @@
  * declare one itself).  It decides the common calls before any other
  * dispatch, with no reference taken and no exception set on the way: an int
  * key or an ASCII str key, a bucket count in range, and any of the keywords
- * hasher=, seed= and variant= with a value the table below knows (a
- * hasher's name, None or an int seed in the hasher's range, a variant's
- * name).  Every other call, with its arguments unchanged, goes to the
+ * hasher=, seed=, variant= and algorithm= with a value the table below
+ * knows (a hasher's name, None or an int seed in the hasher's range, a
+ * variant's name, an algorithm's name, but not jumpback with guava).  Every other call, with its arguments unchanged, goes to the
  * general function: the def jump_hash of _jump.pyx, which handles every key
  * type, every value and every error.  The names and ranges in the table are
  * _rules.py's: _jump.pyx fills it at import (rvh_fast_hasher_set and
@@ -44,10 +45,12 @@ typedef struct {
 
 static rvh_fast_hasher_rule rvh_fast_hasher_rules[RVH_FAST_HASHERS];
 static int rvh_fast_hasher_count = 0;
-/* The keyword names, and variant='s two values: paper (0) and guava (1). */
-enum { RVH_KW_HASHER, RVH_KW_SEED, RVH_KW_VARIANT, RVH_KW_COUNT };
-static PyObject *rvh_kw_names[RVH_KW_COUNT] = {NULL, NULL, NULL};
+/* The keyword names, variant='s two values: paper (0) and guava (1), and
+ * algorithm='s: jump (0) and jumpback (1). */
+enum { RVH_KW_HASHER, RVH_KW_SEED, RVH_KW_VARIANT, RVH_KW_ALGORITHM, RVH_KW_COUNT };
+static PyObject *rvh_kw_names[RVH_KW_COUNT] = {NULL, NULL, NULL, NULL};
 static PyObject *rvh_variant_names[2] = {NULL, NULL};
+static PyObject *rvh_algorithm_names[2] = {NULL, NULL};
 /* hasher= of each entry (references kept for the process's life). */
 static PyObject *rvh_fast_hasher_names[RVH_FAST_HASHERS];
 
@@ -58,6 +61,7 @@ static void rvh_fast_forget(void) {
     memset(rvh_fast_hasher_names, 0, sizeof(rvh_fast_hasher_names));
     memset(rvh_kw_names, 0, sizeof(rvh_kw_names));
     memset(rvh_variant_names, 0, sizeof(rvh_variant_names));
+    memset(rvh_algorithm_names, 0, sizeof(rvh_algorithm_names));
     rvh_fast_hasher_count = 0;
 }
 
@@ -90,13 +94,17 @@ static int rvh_keep_interned(PyObject **slot, const char *text) {
     return 0;
 }
 
-/* The keyword names and variant='s two names. */
-static int rvh_fast_names_set(const char *paper, const char *guava) {
+/* The keyword names, variant='s two names and algorithm='s two. */
+static int rvh_fast_names_set(const char *paper, const char *guava, const char *jump,
+                              const char *jumpback) {
     if (rvh_keep_interned(&rvh_kw_names[RVH_KW_HASHER], "hasher") < 0) return -1;
     if (rvh_keep_interned(&rvh_kw_names[RVH_KW_SEED], "seed") < 0) return -1;
     if (rvh_keep_interned(&rvh_kw_names[RVH_KW_VARIANT], "variant") < 0) return -1;
+    if (rvh_keep_interned(&rvh_kw_names[RVH_KW_ALGORITHM], "algorithm") < 0) return -1;
     if (rvh_keep_interned(&rvh_variant_names[0], paper) < 0) return -1;
-    return rvh_keep_interned(&rvh_variant_names[1], guava);
+    if (rvh_keep_interned(&rvh_variant_names[1], guava) < 0) return -1;
+    if (rvh_keep_interned(&rvh_algorithm_names[0], jump) < 0) return -1;
+    return rvh_keep_interned(&rvh_algorithm_names[1], jumpback);
 }
 
 /* The index of `op` among names[0..count): first by identity (names in
@@ -140,6 +148,7 @@ typedef struct {
     const rvh_fast_hasher_rule *rule; /* hasher='s */
     uint64_t seed;
     int guava;
+    int jumpback;
 } rvh_fast_options;
 
 /* Read the keyword values kwvalues[0..len(kwnames)) into `o`.  Returns 0,
@@ -151,6 +160,7 @@ static int rvh_read_options(PyObject *const *kwvalues, PyObject *kwnames, rvh_fa
     o->rule = &rvh_fast_hasher_rules[0];
     o->seed = 0;
     o->guava = 0;
+    o->jumpback = 0;
     if (rvh_fast_hasher_count == 0 || rvh_kw_names[0] == NULL) return 0; /* not filled */
     for (i = 0; i < count; i++) {
         PyObject *value = kwvalues[i];
@@ -168,10 +178,16 @@ static int rvh_read_options(PyObject *const *kwvalues, PyObject *kwnames, rvh_fa
             if (k < 0) return 0;
             o->guava = k == 1;
             break;
+        case RVH_KW_ALGORITHM:
+            k = rvh_find_name(value, rvh_algorithm_names, 2);
+            if (k < 0) return 0;
+            o->jumpback = k == 1;
+            break;
         default:
             return 0;
         }
     }
+    if (o->jumpback && o->guava) return 0; /* the general path's error */
     if (seed != Py_None) {
         if (!o->rule->takes_seed) return 0;
         if (!rvh_int_between(seed, o->rule->seed_low, o->rule->seed_high, &o->seed))
@@ -209,7 +225,12 @@ RVH_NOINLINE static PyObject *rvh_jump_hash_keywords(PyObject *const *args, Py_s
             key = rvh_fast_hash(&o, text, (size_t)size);  /* a call for every hasher */
             known = 1;
         }
-        if (known) return rvh_bucket_int(o.guava ? rvh_jump_guava(key, n) : rvh_jump(key, n), n);
+        if (known) {
+            int32_t b = o.jumpback ? rvh_jumpback(key, n)
+                        : o.guava  ? rvh_jump_guava(key, n)
+                                   : rvh_jump(key, n);
+            return rvh_bucket_int(b, n);
+        }
     }
     return PyObject_Vectorcall(rvh_jump_hash_general, args, nargs, kwnames);
 }
