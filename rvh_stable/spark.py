@@ -124,7 +124,7 @@ def assign_shard(df: Any, column: str, n: int, *, out: str = "shard", **hash_opt
     ``jump_hash_many(df[column], n, **hash_options)``, row for row, computed
     on the workers an Arrow batch at a time.  ``column`` is a string, binary
     or integer column; ``hash_options`` are those jump_hash_many takes
-    (``hasher=``, ``seed=``, ``variant=``, ``threads=``).  A null key fails
+    (``hasher=``, ``seed=``, ``variant=``, ``algorithm=``, ``threads=``).  A null key fails
     the job with a ``ValueError`` that says null and names the column.
     """
     n = _checked(df, column, n, out, hash_options)

@@ -114,13 +114,16 @@ def option_sets() -> list[dict[str, Any]]:
         {"hasher": "murmur3_128", "seed": -(2**31)},
         *({"variant": name} for name in _rules.VARIANTS),
         {"threads": 2},
+        {"algorithm": "jumpback"},
+        {"algorithm": "jumpback", "hasher": "murmur3_128", "seed": 9},
     ]
 
 
 def test_assign_shard_row_for_row(workers: Any, core: ModuleType) -> None:
     df = keys_frame(workers)
     checks = [(c, o) for c in ("user", "raw") for o in option_sets()]
-    checks += [(c, o) for c in ("id", "small") for o in ({}, {"variant": "guava"})]
+    ints: list[dict[str, Any]] = [{}, {"variant": "guava"}, {"algorithm": "jumpback"}]
+    checks += [(c, o) for c in ("id", "small") for o in ints]
     out = df
     for number, (column, options) in enumerate(checks):
         out = rspark.assign_shard(out, column, N, out=f"s{number}", **options)
