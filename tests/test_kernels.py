@@ -246,9 +246,15 @@ def expected_kernels() -> tuple[str, ...] | None:
     return tuple(kernels)
 
 
+#: Reciprocal kernels not yet run on a CPU that has them: forced only, never
+#: picked (their table rows say reciprocal = 2, in _c/kernels/table.h).
+NOT_PICKED = ("avx512-rcp",)
+
+
 def widest_pair(kernels: tuple[str, ...]) -> tuple[str, ...]:
     """The kernels the pick chooses among: the widest width's division kernel
     and its exact-reciprocal twin where both run, else the last one."""
+    kernels = tuple(name for name in kernels if name not in NOT_PICKED)
     last = kernels[-1]
     if last.endswith("-rcp") and last.removesuffix("-rcp") in kernels:
         return (last.removesuffix("-rcp"), last)
@@ -260,7 +266,6 @@ def test_the_pick_is_among_the_widest_pair() -> None:
     assert widest_pair(("portable", "sse2", "avx2")) == ("avx2",)
     assert widest_pair(("portable", "sse2", "avx2", "avx2-rcp", "avx512", "avx512-rcp")) == (
         "avx512",
-        "avx512-rcp",
     )
     assert widest_pair(("portable", "neon")) == ("neon",)
 
