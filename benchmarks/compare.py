@@ -16,7 +16,9 @@ Prints:
    the changed node's own), A1-A4
    of the Arrow issue (Arrow and Polars input against lists), and I1-I3
    of the interoperability issue (the Guava variant per call and on each
-   batch kernel, every hasher per call), and K1 of the kernels issue (the
+   batch kernel, every hasher per call), J1-J3 of the JumpBackHash issue
+   (``algorithm="jumpback"`` against jump per call and on a uint64 array:
+   benchmarks/targets_jumpback.py), and K1 of the kernels issue (the
    AVX2 kernel against SSE2; a FAIL where the CPU has AVX2 and the build
    has no AVX2 kernel, and a line saying why elsewhere), each with its ratio and
    PASS or FAIL (the kernels against the divider's bound: tools/divider.sh);
@@ -35,11 +37,9 @@ import io
 import os
 import platform
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
-import timeit
 import tracemalloc
 from collections.abc import Callable
 from contextlib import ExitStack, redirect_stdout, suppress
@@ -63,7 +63,9 @@ from rvh_stable import _rules, router
 from rvh_stable import stable as pure
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import targets_jumpback as jumpback
 from peers import CScalar, check_peers, naive_jump, numpy_jump
+from timing import batch_ns, interleaved, per_call_ns
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KERNEL: str = fast.KERNEL  # picked at import: RVH_STABLE_KERNEL, else the best for this CPU
@@ -72,30 +74,6 @@ HASHERS = _rules.HASHERS
 MULT_KEYS = [0x9E3779B97F4A7C15, 123456789123456789, 2**63 + 12345, 424242]
 STR_KEYS = ["user:1001", "TX12345-abcdef", "order-9f8e7d", "sku_000042"]
 ELEVEN_BYTE_KEYS = ["user:000042", "order-98765", "sku-1234567", "ab:cd:ef:01"]
-
-
-def per_call_ns(stmt: str, names: dict[str, Any], calls_per_stmt: int, number: int) -> float:
-    """ns per call of a statement string (no lambda: its call would be timed too)."""
-    timer = timeit.Timer(stmt, globals=names)
-    return min(timer.repeat(repeat=3, number=number)) / (number * calls_per_stmt) * 1e9
-
-
-def interleaved(jobs: dict[str, Callable[[], float]], rounds: int) -> dict[str, float]:
-    """Run every job once per round, in turn; the median of each job's results."""
-    samples: dict[str, list[float]] = {name: [] for name in jobs}
-    for _ in range(rounds):
-        for name, job in jobs.items():
-            samples[name].append(job())
-    return {name: statistics.median(values) for name, values in samples.items()}
-
-
-def batch_ns(func: Callable[[], Any], count: int) -> Callable[[], float]:
-    def job() -> float:
-        start = timeit.default_timer()
-        func()
-        return (timeit.default_timer() - start) / count * 1e9
-
-    return job
 
 
 def calls(func_name: str, keys: list[Any], wrap: str = "{}") -> str:
@@ -575,6 +553,10 @@ TARGETS = (
                f"hasher={h!r} / hasher='xxh64' (the default, named: the same call) per call, "
                "n={n} (see I2k)")
         for h in HASHERS[1:]
+    ),
+    *(
+        Target(label, n, "<=", limit, numerator, denominator, detail, jumpback.table)
+        for label, n, limit, numerator, denominator, detail in jumpback.TARGETS
     ),
 )  # fmt: skip
 

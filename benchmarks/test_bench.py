@@ -147,6 +147,34 @@ def test_guava_array(benchmark: Any, u64_array: np.ndarray) -> None:
     ]
 
 
+# --- JumpBackHash against jump at 10**6 buckets (issue 25; J1-J3 in compare.py) ------
+
+BIG_N = 10**6
+
+
+@pytest.mark.benchmark(group="per-call int key, algorithm=, n=10**6")
+class TestPerCallAlgorithm:
+    def test_jump(self, benchmark: Any) -> None:
+        assert benchmark(fast.jump_hash, INT_KEY, BIG_N) == jump.hash(INT_KEY, BIG_N)
+
+    def test_jumpback(self, benchmark: Any) -> None:
+        want = pure.jump_hash(INT_KEY, BIG_N, algorithm="jumpback")
+        assert benchmark(fast.jump_hash, INT_KEY, BIG_N, algorithm="jumpback") == want
+
+
+@pytest.mark.benchmark(group="uint64 array batch, algorithm=, n=10**6")
+class TestArrayAlgorithm:
+    def test_jump(self, benchmark: Any, u64_array: np.ndarray) -> None:
+        got = benchmark(fast.jump_hash_many, u64_array, BIG_N)
+        assert got[:100].tolist() == [jump.hash(int(k), BIG_N) for k in u64_array[:100]]
+
+    def test_jumpback(self, benchmark: Any, u64_array: np.ndarray) -> None:
+        got = benchmark(fast.jump_hash_many, u64_array, BIG_N, algorithm="jumpback")
+        assert got[:100].tolist() == [
+            pure.jump_hash(int(k), BIG_N, algorithm="jumpback") for k in u64_array[:100]
+        ]
+
+
 def _routers() -> tuple[Router, Router]:
     router_module._core = fast
     names = [f"node-{i}" for i in range(100)]
