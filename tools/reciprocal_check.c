@@ -34,18 +34,27 @@
 
 static uint64_t checked = 0;
 
-/* The numerator of Guava's step checked with divisor d: in [1, 2**31],
- * (d * 2654435761 mod 2**31) + 1, a multiplicative hash of d. */
-
 static int differs(const char *name, const char *what, uint64_t d, double got, double want) {
     printf("WRONG %s %s: d = %" PRIu64 " gave %.17g, the division %.17g\n", name, what, d, got,
            want);
     return 1;
 }
 
+/* Of a group's `lanes` divisors d_ whose quotients got were flagged against
+ * the division's want, the first that differs, reported (1); else 0. */
+static int first_difference(const char *name, const char *what, const double *d_,
+                            const double *got, const double *want, int lanes) {
+    int l;
+    for (l = 0; l < lanes; l++) {
+        if (got[l] != want[l]) return differs(name, what, (uint64_t)d_[l], got[l], want[l]);
+    }
+    return 0;
+}
+
 #if RVH_AVX2
-/* The numerators for divisors d .. d + 3, as doubles: (x | bits of 2**52)
- * as a double is 2**52 + x, exactly. */
+/* The numerators of Guava's step checked with divisors d .. d + 3, each in
+ * [1, 2**31]: (d * 2654435761 mod 2**31) + 1, a multiplicative hash of d;
+ * as doubles: (x | bits of 2**52) as a double is 2**52 + x, exactly. */
 RVH_TARGET("avx2") static __m256d avx2_numerators(uint64_t d) {
     const __m256i x = _mm256_add_epi64(
         _mm256_and_si256(_mm256_mul_epu32(_mm256_setr_epi64x((long long)d, (long long)d + 1,
@@ -61,16 +70,13 @@ RVH_TARGET("avx2,fma,popcnt") static int check_avx2(uint64_t stride) {
     const __m256d two31 = _mm256_set1_pd(TWO31), scale = _mm256_set1_pd(1.0 / TWO31);
     double d_[4], got[4], want[4];
     uint64_t d, paper = 0, guava = 0;
-    int l;
     for (d = 1; d <= 2147483648u; d += 4 * stride) { /* 2**31 is a multiple of 4 */
         __m256d dv = _mm256_setr_pd((double)d, (double)(d + 1), (double)(d + 2), (double)(d + 3));
         __m256d b = _mm256_mul_pd(dv, scale), a;
         __m256d y = rvh_avx2_reciprocal(b), q = _mm256_div_pd(two31, dv);
         if (_mm256_movemask_pd(_mm256_cmp_pd(y, q, _CMP_NEQ_UQ))) {
             _mm256_storeu_pd(d_, dv), _mm256_storeu_pd(got, y), _mm256_storeu_pd(want, q);
-            for (l = 0; l < 4; l++) {
-                if (got[l] != want[l]) return differs("avx2-rcp", "2**31 / d", (uint64_t)d_[l], got[l], want[l]);
-            }
+            if (first_difference("avx2-rcp", "2**31 / d", d_, got, want, 4)) return 1;
         }
         paper += 4;
         /* Guava's: d in [0, 2**31), so this group shifted down by one. */
@@ -86,9 +92,7 @@ RVH_TARGET("avx2,fma,popcnt") static int check_avx2(uint64_t stride) {
         }
         if (_mm256_movemask_pd(_mm256_cmp_pd(y, q, _CMP_NEQ_UQ))) {
             _mm256_storeu_pd(d_, dv), _mm256_storeu_pd(got, y), _mm256_storeu_pd(want, q);
-            for (l = 0; l < 4; l++) {
-                if (got[l] != want[l]) return differs("avx2-rcp", "Guava's (j + 1) / (d / 2**31)", (uint64_t)d_[l], got[l], want[l]);
-            }
+            if (first_difference("avx2-rcp", "Guava's (j + 1) / (d / 2**31)", d_, got, want, 4)) return 1;
         }
         guava += 4;
     }
@@ -107,16 +111,13 @@ RVH_TARGET("avx512f,avx512dq") static int check_avx512(uint64_t stride) {
     const __m512i one64 = _mm512_set1_epi64(1);
     double d_[8], got[8], want[8];
     uint64_t d, paper = 0, guava = 0;
-    int l;
     for (d = 1; d <= 2147483648u; d += 8 * stride) {
         __m512d dv = _mm512_add_pd(_mm512_set1_pd((double)d), iota);
         __m512d b = _mm512_mul_pd(dv, scale), a;
         __m512d y = rvh_avx512_reciprocal(b), q = _mm512_div_pd(two31, dv);
         if (_mm512_cmp_pd_mask(y, q, _CMP_NEQ_UQ)) {
             _mm512_storeu_pd(d_, dv), _mm512_storeu_pd(got, y), _mm512_storeu_pd(want, q);
-            for (l = 0; l < 8; l++) {
-                if (got[l] != want[l]) return differs("avx512-rcp", "2**31 / d", (uint64_t)d_[l], got[l], want[l]);
-            }
+            if (first_difference("avx512-rcp", "2**31 / d", d_, got, want, 8)) return 1;
         }
         paper += 8;
         dv = _mm512_sub_pd(dv, _mm512_set1_pd(1.0));
@@ -132,9 +133,7 @@ RVH_TARGET("avx512f,avx512dq") static int check_avx512(uint64_t stride) {
         }
         if (_mm512_cmp_pd_mask(y, q, _CMP_NEQ_UQ)) {
             _mm512_storeu_pd(d_, dv), _mm512_storeu_pd(got, y), _mm512_storeu_pd(want, q);
-            for (l = 0; l < 8; l++) {
-                if (got[l] != want[l]) return differs("avx512-rcp", "Guava's (j + 1) / (d / 2**31)", (uint64_t)d_[l], got[l], want[l]);
-            }
+            if (first_difference("avx512-rcp", "Guava's (j + 1) / (d / 2**31)", d_, got, want, 8)) return 1;
         }
         guava += 8;
     }
