@@ -45,30 +45,27 @@ def _shards_of(keys: Any, *, column: str, n: int, options: dict[str, Any]) -> An
     the arrow_udf way (PySpark 4.1+).  Runs on a Spark worker."""
     import pyarrow
 
-    _nulls_refused(keys.null_count, column)
-    return pyarrow.array(_core.jump_hash_many(keys, n, **options), type=pyarrow.int32())
-
-
-def _nulls_refused(count: int, column: str) -> None:
-    if count:
+    if keys.null_count:
         raise ValueError(
             f"column {column!r} holds a null: a shard key must not be null; "
             "drop or fill the nulls first "
             f"(df.dropna(subset=[{column!r}]) or df.fillna(...))"
         )
+    return pyarrow.array(_core.jump_hash_many(keys, n, **options), type=pyarrow.int32())
 
 
 def _shards_of_series(keys: Any, *, column: str, n: int, options: dict[str, Any]) -> Any:
     """One pandas batch of the key column -> its shards, an int32 Series:
-    the pandas_udf way (PySpark before 4.1).  Runs on a Spark worker."""
+    the pandas_udf way (PySpark before 4.1), through the Arrow way.  Runs on
+    a Spark worker."""
     import pandas
     import pyarrow
 
-    _nulls_refused(int(keys.isna().sum()), column)
-    # As Arrow, the batch is read in place like arrow_udf's (a long column
-    # stays int64: its negative values are keys as negative ints are).
-    shards = _core.jump_hash_many(pyarrow.Array.from_pandas(keys), n, **options)
-    return pandas.Series(shards, dtype="int32")
+    # As Arrow (None and NaN become nulls), the batch is read in place like
+    # arrow_udf's; a long column stays int64: its negative values are keys
+    # as negative ints are.
+    shards = _shards_of(pyarrow.Array.from_pandas(keys), column=column, n=n, options=options)
+    return pandas.Series(shards.to_numpy(), dtype="int32")
 
 
 #: Whether to use PySpark 4.1's arrow_udf and repartitionById where present
