@@ -214,6 +214,7 @@ class Bench:
         self.big = uint64_keys(rng, 4 * self.size)
         self.ints = self.array.tolist()
         self.strs = [f"user:{i}:{i * 7919 % 100003}" for i in range(self.size)]
+        self.short_strs = [f"user:{i}" for i in range(self.size)]  # 6-11 bytes (A1 short)
         self.small = self.ints[: self.size // 50]
         self.out = np.empty(self.size, dtype=np.int64)
 
@@ -418,17 +419,23 @@ class Bench:
 
     def arrow(self, n: int) -> dict[str, float]:
         """ns per key of jump_hash_many over the same str keys as a list, as a
-        pyarrow utf8 array (1 and 2 threads) and as a Polars Series."""
+        pyarrow utf8 array (1 and 2 threads) and as a Polars Series; and over
+        short keys (``f"user:{i}"``, 6-11 bytes) as a list and as an array."""
         if pyarrow is None or polars is None:
             raise SystemExit(
                 "the Arrow targets need pyarrow and polars: pip install pyarrow polars"
             )
-        strs = self.strs
+        strs, short = self.strs, self.short_strs
         array, series = pyarrow.array(strs), polars.Series(strs)
+        short_array = pyarrow.array(short)
         return interleaved(
             {
                 "list of str": batch_ns(lambda: fast.jump_hash_many(strs, n), len(strs)),
                 "Arrow utf8, threads=1": batch_ns(lambda: fast.jump_hash_many(array, n), len(strs)),
+                "list of short str": batch_ns(lambda: fast.jump_hash_many(short, n), len(short)),
+                "Arrow utf8 short, threads=1": batch_ns(
+                    lambda: fast.jump_hash_many(short_array, n), len(short)
+                ),
                 "Arrow utf8, threads=2": batch_ns(
                     lambda: fast.jump_hash_many(array, n, threads=2), len(strs)
                 ),
@@ -540,6 +547,9 @@ TARGETS = (
            "Arrow utf8, threads=1", "list of str",
            "jump_hash_many(Arrow utf8 array) / jump_hash_many(the same keys as a list of str), "
            "n={n}", Bench.arrow),
+    Target("A1", 1000, "<=", 0.5,
+           "Arrow utf8 short, threads=1", "list of short str",
+           "the same, keys f'user:{{i}}' (6-11 bytes), n={n}", Bench.arrow),
     Target("A2", 1000, ">=", 1.6,
            "Arrow utf8, threads=1", "Arrow utf8, threads=2",
            "Arrow utf8 array: threads=1 time / threads=2 time, n={n}", Bench.arrow),

